@@ -1,0 +1,65 @@
+/*
+ * common.h — definitions shared by every component of the core.
+ *
+ * Fixed-point scales used throughout (no floating point reaches the coder):
+ *   - A byte distribution is 256 uint32 weights summing to about 2^24
+ *     (MDC_DIST_ONE). Every weight is kept >= 1, so every node of the binary
+ *     tree has a non-zero mass and a well-defined P(right).
+ *   - A binary probability or a blend weight is a 16-bit fraction: 65536 = 1.
+ *     Coded probabilities are clamped to [1, 65535].
+ */
+#ifndef MDC_COMMON_H
+#define MDC_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MDC_DIST_BITS 24
+#define MDC_DIST_ONE (1u << MDC_DIST_BITS)
+#define MDC_P_ONE 65536u
+
+/* One switch turns on internal asserts: build with -DMDC_DEBUG. */
+#ifdef MDC_DEBUG
+#include <assert.h>
+#define MDC_ASSERT(x) assert(x)
+#else
+#define MDC_ASSERT(x) ((void)0)
+#endif
+
+/* A 64-bit mixer (the finaliser of splitmix64): every input bit affects every
+ * output bit, so tables may index with the top bits and check with the low. */
+static inline uint64_t mdc_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Hash of the last `len` bytes (1..16) of the history. `hist` holds the last
+ * 8 bytes (most recent in the low byte), `hist_hi` the 8 before them. `salt`
+ * separates tables and roles that share a hash space. */
+static inline uint64_t mdc_ctx_hash(uint64_t hist, uint64_t hist_hi, int len, uint64_t salt)
+{
+    uint64_t lo = len >= 8 ? hist : (hist & ((1ull << (8 * len)) - 1));
+    uint64_t h = mdc_mix64(lo + salt * 0x9E3779B97F4A7C15ull + (uint64_t)len);
+    if (len > 8) {
+        int hl = len - 8;
+        uint64_t hi = hl >= 8 ? hist_hi : (hist_hi & ((1ull << (8 * hl)) - 1));
+        h = mdc_mix64(h ^ (hi + 0x632BE59BD9B4E019ull));
+    }
+    return h;
+}
+
+/* floor(log2(x)) for x > 0, portable and exact. */
+static inline int mdc_ilog2(uint64_t x)
+{
+    int r = 0;
+    while (x >>= 1)
+        r++;
+    return r;
+}
+
+#endif

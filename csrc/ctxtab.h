@@ -1,0 +1,54 @@
+/*
+ * ctxtab — a fixed-size hash table of context slots, with replacement.
+ *
+ * Used by the PPM model (orders 2-4), the high-order context model (orders
+ * 5-8) and the word model (trie prefixes and bigrams). A slot is one 64-byte
+ * cache line holding the counts of up to CTX_SLOT_SYMS distinct next bytes
+ * of one context. Slots live in buckets of CTX_BUCKET slots; a context may
+ * sit in any slot of the bucket its hash selects, and a new context evicts
+ * the slot with the lowest total count (the least evidence lost).
+ *
+ * Memory: exactly the bytes given to ctxtab_init, rounded down to a power of
+ * two; it never grows. Counts are 8-bit: when one would pass 255 all the
+ * slot's counts are halved, which also lets old statistics fade.
+ */
+#ifndef MDC_CTXTAB_H
+#define MDC_CTXTAB_H
+
+#include "common.h"
+
+#define CTX_SLOT_SYMS 28
+#define CTX_BUCKET 4
+
+typedef struct {
+    uint32_t check;             /* hash tag, 0 = empty */
+    uint16_t total;             /* sum of cnt[0..nsym) */
+    uint8_t nsym;               /* distinct symbols held */
+    uint8_t spare;
+    uint8_t sym[CTX_SLOT_SYMS];
+    uint8_t cnt[CTX_SLOT_SYMS]; /* 1..255 */
+} ctx_slot;
+
+typedef struct {
+    ctx_slot *slots;
+    int bucket_bits;            /* log2 of the number of buckets */
+} ctxtab;
+
+/* Allocates about `bytes` (at least one bucket). Returns 0, or -1 on OOM. */
+int ctxtab_init(ctxtab *t, size_t bytes);
+void ctxtab_free(ctxtab *t);
+/* Bytes ctxtab_init(bytes) allocates. */
+size_t ctxtab_size(size_t bytes);
+
+/* The slot of context `hash`, or NULL when it is not held. */
+ctx_slot *ctxtab_find(const ctxtab *t, uint64_t hash);
+/* The slot of context `hash`, claimed (empty) if it is not held. */
+ctx_slot *ctxtab_get(ctxtab *t, uint64_t hash);
+
+/* Count one occurrence of `sym`. A new symbol in a full slot replaces the
+ * symbol with the smallest count. */
+void ctxslot_add(ctx_slot *s, int sym);
+/* The count of `sym` (0 if absent). */
+int ctxslot_count(const ctx_slot *s, int sym);
+
+#endif

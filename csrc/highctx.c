@@ -1,0 +1,45 @@
+#include "highctx.h"
+
+#include <string.h>
+
+size_t highctx_size(size_t table_bytes)
+{
+    return sizeof(highctx_model) + ctxtab_size(table_bytes);
+}
+
+int highctx_init(highctx_model *m, size_t table_bytes)
+{
+    memset(m, 0, sizeof(*m));
+    return ctxtab_init(&m->tab, table_bytes);
+}
+
+void highctx_free(highctx_model *m)
+{
+    ctxtab_free(&m->tab);
+}
+
+void highctx_predict(highctx_model *m, uint64_t hist, int avail)
+{
+    m->pred = NULL;
+    m->confidence = 0;
+    for (int k = HIGHCTX_MAX_ORDER; k >= HIGHCTX_MIN_ORDER; k--) {
+        m->slot[k] = NULL;
+        if (avail < k)
+            continue;
+        ctx_slot *s = ctxtab_get(&m->tab, mdc_ctx_hash(hist, 0, k, 0x4843u));
+        m->slot[k] = s;
+        if (m->pred || s->total < 4)
+            continue;
+        uint64_t n = s->total;
+        uint64_t conf = ((n - 4) << 16) / (n + 8) * (uint64_t)(4 + (k - HIGHCTX_MIN_ORDER)) / 10;
+        m->pred = s;
+        m->confidence = (uint32_t)conf;
+    }
+}
+
+void highctx_update(highctx_model *m, int byte)
+{
+    for (int k = HIGHCTX_MIN_ORDER; k <= HIGHCTX_MAX_ORDER; k++)
+        if (m->slot[k])
+            ctxslot_add(m->slot[k], byte);
+}

@@ -1,0 +1,50 @@
+/*
+ * match — the match model (stage 2).
+ *
+ * For each context length L in {16, 12, 8, 6, 4} a table maps a hash of the
+ * last L bytes to the position that followed their latest occurrence. With
+ * no match active, the longest length whose candidate really matches (the
+ * bytes are compared in the history ring, so a hash collision never starts
+ * a match) starts one; an active match is followed while it predicts right
+ * and dropped at its first miss.
+ *
+ * It predicts one byte with a 16-bit confidence made of a hit rate that
+ * decays (x 0.99 once past 500 observations) and the current streak:
+ *   new match:    min(rate * L / 6, rate * 0.9)
+ *   continuing:   min(rate * (0.65 + 0.04 * streak), 0.96)
+ * The engine blends p <- (1 - w) p + w onehot with w = min(0.85 conf, 0.95).
+ *
+ * Memory: a history ring of 2^ring_bits bytes and five tables of
+ * 2^table_bits uint32 positions. Positions are kept modulo 2^32; a candidate
+ * farther back than the ring holds is ignored.
+ */
+#ifndef MDC_MATCH_H
+#define MDC_MATCH_H
+
+#include "common.h"
+
+#define MATCH_LENGTHS 5
+
+typedef struct {
+    uint8_t *ring;
+    uint32_t ring_mask;
+    uint32_t *table[MATCH_LENGTHS];
+    int table_bits;
+    uint64_t pos;        /* bytes seen */
+    uint64_t read;       /* position of the predicted byte, when active */
+    int active;
+    uint32_t streak;
+    uint32_t hits, total; /* hit rate, both x 256 */
+    int predicted;       /* this byte's prediction, -1 if none */
+    uint32_t confidence; /* 16-bit */
+} match_model;
+
+int match_init(match_model *m, int ring_bits, int table_bits);
+void match_free(match_model *m);
+size_t match_size(int ring_bits, int table_bits);
+
+/* Sets m->predicted and m->confidence. */
+void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi);
+void match_update(match_model *m, uint64_t hist, uint64_t hist_hi, int byte);
+
+#endif

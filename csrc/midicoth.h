@@ -1,0 +1,84 @@
+/*
+ * midicoth.h — the public interface of the Midicoth core.
+ *
+ * An engine holds one model (all stages) and one arithmetic coder. It codes
+ * bytes into *segments*: a segment is the coder's output between two
+ * flushes; the model carries on across segments, so a container can frame a
+ * long stream into checksummed blocks and still compress it as one ("solid").
+ * An engine is used either to encode or to decode, never both.
+ *
+ * Everything is plain C99, no globals: engines are independent and may run
+ * on different threads. Output depends only on the input bytes, the
+ * parameters and MDC_MODEL_VERSION — not on compiler, flags or CPU.
+ */
+#ifndef MIDICOTH_H
+#define MIDICOTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever the model or coder changes a single emitted bit. */
+#define MDC_MODEL_VERSION 1
+
+/* Stages after PPM, each switchable (PPM itself is always on). */
+#define MDC_STAGE_MATCH 1u
+#define MDC_STAGE_WORD 2u
+#define MDC_STAGE_HIGHCTX 4u
+#define MDC_STAGE_TWEEDIE 8u
+#define MDC_ALL_STAGES 15u
+
+/* The memory budget, MiB: a power of two. Table sizes follow from it alone. */
+#define MDC_MIN_MEMORY_MIB 16u
+#define MDC_MAX_MEMORY_MIB 4096u
+#define MDC_DEFAULT_MEMORY_MIB 256u
+
+/* Worst case coded bytes per input byte, and per segment end. */
+#define MDC_MAX_BYTES_PER_BYTE 32u
+#define MDC_MAX_FLUSH_BYTES 4u
+
+typedef struct mdc_engine mdc_engine;
+
+/* 1 if the parameters are valid. */
+int mdc_params_valid(unsigned memory_mib, unsigned stages);
+/* Bytes of model state an engine with this budget allocates (<= the budget). */
+size_t mdc_engine_bytes(unsigned memory_mib);
+
+/* NULL on invalid parameters or when memory is short. */
+mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages);
+void mdc_engine_free(mdc_engine *e);
+
+/* Encode from `in` while input remains and `out` has room for a whole byte's
+ * worst case; *consumed gets the input bytes taken. Returns bytes written. */
+size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
+                  uint8_t *out, size_t out_cap);
+/* End the segment: write its last bytes (at most MDC_MAX_FLUSH_BYTES, none
+ * for an empty segment) and return their count. */
+size_t mdc_encode_end(mdc_engine *e, uint8_t *out);
+
+/* Start a segment that decodes to `size` bytes. */
+void mdc_decode_start(mdc_engine *e, uint64_t size);
+/* Decode from the segment's coded bytes `in` (all of them that are known,
+ * starting at the first not yet consumed). Unless `final` (in_len covers the
+ * segment's end), a byte is decoded only with enough lookahead to be sure
+ * it needs no byte beyond in_len. Returns bytes written to out (at most
+ * out_cap and the segment's remainder); *consumed gets the input taken. */
+size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, size_t *consumed,
+                  uint8_t *out, size_t out_cap);
+/* Bytes of the segment still to decode. */
+uint64_t mdc_decode_remaining(const mdc_engine *e);
+/* After the last byte of a segment, given `unread` coded bytes not consumed:
+ * 0 if the coded bytes were exactly those the encoder wrote, -1 if not. */
+int mdc_decode_end(mdc_engine *e, size_t unread);
+
+/* Diagnostics, off the coding path. */
+typedef struct {
+    uint64_t bytes;              /* bytes modelled */
+    double ideal_bits;           /* sum of -log2 P(coded bit), if measuring */
+    double tweedie_mean_abs_delta[3][8]; /* per step and confidence bin */
+    double tweedie_observations[3][8];
+} mdc_stats;
+/* Turn on the ideal-cost measure (costs a table look-up per bit). */
+int mdc_measure(mdc_engine *e);
+void mdc_get_stats(const mdc_engine *e, mdc_stats *s);
+
+#endif

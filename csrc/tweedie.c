@@ -1,0 +1,181 @@
+#include "tweedie.h"
+
+#include <stdlib.h>
+
+/* Bounds of the 20 logit bins: round(65536 / (1 + exp(8 - 0.8 i))), i = 1..19. */
+static const uint32_t pbin_upper[TWD_PBINS - 1] = {
+    49, 109, 241, 535, 1179, 2567, 5451, 11009, 20318, 32768,
+    45218, 54527, 60085, 62969, 64357, 65001, 65295, 65427, 65487};
+/* Their centres: round(65536 / (1 + exp(8 - 0.8 (i + 0.5)))), i = 0..19. */
+static const uint32_t pbin_centre[TWD_PBINS] = {
+    33, 73, 162, 360, 795, 1743, 3757, 7812, 15170, 26300,
+    39236, 50366, 57724, 61779, 63793, 64741, 65176, 65374, 65463, 65503};
+
+#define PRIOR 32
+#define MIN_REAL 10
+#define MAX_COUNT (1u << 30)
+
+/* Index = ((((step * BITCTX + bitctx) * ORDERS + order) * SHAPES + shape)
+ *           * CONFS + conf) * PBINS + pbin */
+#define STEP_STRIDE ((uint32_t)TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
+#define BITCTX_STRIDE ((uint32_t)TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
+
+size_t tweedie_size(void)
+{
+    return sizeof(tweedie_model) + TWD_BUCKETS * sizeof(twd_bucket);
+}
+
+int tweedie_init(tweedie_model *t)
+{
+    t->table = malloc(TWD_BUCKETS * sizeof(twd_bucket));
+    if (!t->table)
+        return -1;
+    for (uint32_t i = 0; i < TWD_BUCKETS; i++) {
+        uint64_t c = pbin_centre[i % TWD_PBINS];
+        twd_bucket *b = &t->table[i];
+        b->sum_pred = PRIOR * c;
+        b->sum_hit = PRIOR * c;
+        b->sum_sq = PRIOR * c * (MDC_P_ONE - c); /* a Bernoulli(c) variance */
+        b->count = PRIOR;
+        b->real = 0;
+    }
+    return 0;
+}
+
+void tweedie_free(tweedie_model *t)
+{
+    free(t->table);
+    t->table = NULL;
+}
+
+static inline int order_group(int order)
+{
+    return order <= 1 ? 0 : order <= 3 ? 1 : 2;
+}
+
+static inline int conf_bin(uint32_t confidence)
+{
+    if (confidence < 4)
+        return 0;
+    int bin = mdc_ilog2(confidence) / 2; /* floor(log4) */
+    return bin < TWD_CONFS ? bin : TWD_CONFS - 1;
+}
+
+static inline int shape_bin(uint32_t max, uint32_t total)
+{
+    uint64_t m = max, n = total;
+    if (m * 20 < n)
+        return 0;
+    if (m * 100 < n * 15)
+        return 1;
+    if (m * 5 < n * 2)
+        return 2;
+    return 3;
+}
+
+static inline int p_bin(uint32_t p)
+{
+    int lo = 0, hi = TWD_PBINS - 1; /* first bin whose upper bound exceeds p */
+    while (lo < hi) {
+        int mid = (lo + hi) >> 1;
+        if (p < pbin_upper[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static inline int bit_context(int level, int node)
+{
+    int at = node - (1 << level); /* index of the node within its level */
+    if (level < 3)
+        return (1 << level) - 1 + at;
+    return 7 + (level - 3) * 4 + (int)(((uint32_t)at * 0x9E3779B1u) >> 30);
+}
+
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence,
+                   const uint32_t *dist, uint32_t total)
+{
+    uint32_t max = 0;
+    for (int c = 0; c < 256; c++)
+        if (dist[c] > max)
+            max = dist[c];
+    t->byte_ctx = (((uint32_t)order_group(ppm_order) * TWD_SHAPES + shape_bin(max, total)) *
+                       TWD_CONFS + conf_bin(ppm_confidence)) * TWD_PBINS;
+}
+
+/* The bucket's shrunk Tweedie correction, 16-bit signed. */
+static int32_t correction(const twd_bucket *b)
+{
+    if (b->real <= MIN_REAL)
+        return 0;
+    int64_t diff = (int64_t)b->sum_hit - (int64_t)b->sum_pred;
+    int64_t delta = diff / (int64_t)b->count; /* truncates toward zero */
+    if (delta == 0)
+        return 0;
+    /* shrink = min(1, SNR / 4), SNR = delta^2 * n / v, v = sum_sq / n */
+    uint64_t v = b->sum_sq / b->count;
+    uint64_t num = (uint64_t)(delta * delta) * b->count;
+    uint64_t den = 4 * v;
+    if (num >= den)
+        return (int32_t)delta;
+    return (int32_t)(delta * (int64_t)((num << 16) / den) / 65536);
+}
+
+uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
+{
+    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * BITCTX_STRIDE;
+    for (int step = 0; step < TWD_STEPS; step++) {
+        uint32_t idx = base + step * STEP_STRIDE + (uint32_t)p_bin(p);
+        t->used[level][step] = idx;
+        t->pred[level][step] = p;
+        int32_t q = (int32_t)p + correction(&t->table[idx]);
+        p = q < 1 ? 1 : q > 65535 ? 65535 : (uint32_t)q;
+    }
+    return p;
+}
+
+void tweedie_update(tweedie_model *t, int level, int bit)
+{
+    uint64_t y = bit ? MDC_P_ONE : 0;
+    for (int step = 0; step < TWD_STEPS; step++) {
+        twd_bucket *b = &t->table[t->used[level][step]];
+        uint64_t p = t->pred[level][step];
+        uint64_t e = y > p ? y - p : p - y;
+        b->sum_pred += p;
+        b->sum_hit += y;
+        b->sum_sq += e * e;
+        b->count++;
+        if (b->real < UINT32_MAX)
+            b->real++;
+        if (b->count >= MAX_COUNT) {
+            b->sum_pred >>= 1;
+            b->sum_hit >>= 1;
+            b->sum_sq >>= 1;
+            b->count >>= 1;
+        }
+    }
+}
+
+void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_CONFS],
+                   double observations[TWD_STEPS][TWD_CONFS])
+{
+    for (int s = 0; s < TWD_STEPS; s++)
+        for (int c = 0; c < TWD_CONFS; c++)
+            mean_abs_delta[s][c] = observations[s][c] = 0.0;
+    for (uint32_t i = 0; i < TWD_BUCKETS; i++) {
+        const twd_bucket *b = &t->table[i];
+        if (!b->real)
+            continue;
+        int step = (int)(i / STEP_STRIDE);
+        int conf = (int)(i / TWD_PBINS % TWD_CONFS);
+        int32_t d = correction(b);
+        mean_abs_delta[step][conf] += (double)(d < 0 ? -d : d) * b->real;
+        observations[step][conf] += b->real;
+    }
+    for (int s = 0; s < TWD_STEPS; s++)
+        for (int c = 0; c < TWD_CONFS; c++)
+            if (observations[s][c] > 0)
+                mean_abs_delta[s][c] /= observations[s][c] * 65536.0;
+}

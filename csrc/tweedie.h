@@ -1,0 +1,79 @@
+/*
+ * tweedie — the micro-diffusion calibrator (stage 5).
+ *
+ * The blended distribution is read as a binary tree, most significant bit
+ * first; a node's P(right) is the mass of its right half over its mass.
+ * TWD_STEPS times in turn, each node's P(right) p is corrected by the
+ * Tweedie term of its calibration bucket: delta = hits/n - sum(p)/n, shrunk
+ * by min(1, SNR/4) with SNR = delta^2 n / (sum of squared errors / n), and
+ * zero until the bucket has seen more than 10 real observations; then
+ * p <- clamp(p + delta). A bucket is picked by
+ *   (step, bit context, PPM order group, shape, confidence bin, p bin):
+ *   bit context  27: level 0: 1, level 1: 2, level 2: 4, levels 3-7: the
+ *                node index hashed into 4 groups each;
+ *   order group   3: PPM order {-1,0,1}, {2,3}, {4};
+ *   shape         4: largest byte probability < 0.05, < 0.15, < 0.40, else;
+ *   confidence    8: floor(log4(PPM confidence)), 0 below 4;
+ *   p bin        20: evenly spaced in logit over [-8, 8].
+ * Buckets start with 32 pseudo-observations at their bin centre (delta 0).
+ *
+ * Correcting a node rescales its two subtrees and keeps every subtree's
+ * total, so a node's corrected p is its P(right) for the next step, and a
+ * byte is coded with the 8 nodes on its path alone: the decoder learns the
+ * path bit by bit. Change from the paper's program: the shape bin is taken
+ * once per byte from the blended distribution, not recomputed after each
+ * step (that would need all 255 nodes corrected, every step, every byte).
+ *
+ * Scales: p, delta are 16-bit (65536 = 1); sums of p and hits are in the
+ * same unit, squared errors in units of 2^-32. Memory: 3*27*3*4*8*20
+ * buckets of 32 bytes = 4.7 MiB, fixed.
+ */
+#ifndef MDC_TWEEDIE_H
+#define MDC_TWEEDIE_H
+
+#include "common.h"
+
+#define TWD_STEPS 3
+#define TWD_BITCTX 27
+#define TWD_ORDERS 3
+#define TWD_SHAPES 4
+#define TWD_CONFS 8
+#define TWD_PBINS 20
+#define TWD_BUCKETS (TWD_STEPS * TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
+
+typedef struct {
+    uint64_t sum_pred; /* sum of p */
+    uint64_t sum_hit;  /* sum of 65536 * went_right */
+    uint64_t sum_sq;   /* sum of (65536 * went_right - p)^2 */
+    uint32_t count;    /* observations, pseudo ones included */
+    uint32_t real;     /* real observations, saturating */
+} twd_bucket;
+
+typedef struct {
+    twd_bucket *table;           /* TWD_BUCKETS */
+    uint32_t byte_ctx;           /* bucket offset of (order, shape, conf), step 0, bitctx 0 */
+    uint32_t used[8][TWD_STEPS]; /* this byte's buckets, per level and step */
+    uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
+} tweedie_model;
+
+int tweedie_init(tweedie_model *t);
+void tweedie_free(tweedie_model *t);
+size_t tweedie_size(void);
+
+/* Per byte: the context shared by its 8 nodes. `dist` is the blended
+ * distribution, `total` its sum. */
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence,
+                   const uint32_t *dist, uint32_t total);
+/* Calibrate node `node` (heap index 1..255) at `level` (0..7): returns the
+ * corrected 16-bit P(right), clamped to [1, 65535]. */
+uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p);
+/* The node at `level` went right (1) or left (0). */
+void tweedie_update(tweedie_model *t, int level, int bit);
+
+/* Diagnostics, off the coding path: per step and confidence bin, the mean
+ * |delta| applied (16-bit, weighted by real observations) and the number of
+ * real observations. */
+void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_CONFS],
+                   double observations[TWD_STEPS][TWD_CONFS]);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * word — the trie word model (stage 3).
+ *
+ * A word is a run of [A-Za-z0-9'-]. The trie is kept as a ctxtab keyed by a
+ * hash of each word prefix: the slot of a prefix counts the characters that
+ * followed it, and counts the word ending there under the pseudo-symbol 0
+ * (NUL is never a word character). The slot of the whole word is thus also
+ * its word count. Bigram slots, keyed by a hash of the previous word, count
+ * the first byte of the word after it. Words of two or more characters are
+ * added when they end; words longer than WORD_MAX_LEN are neither
+ * predicted past that length nor learnt.
+ *
+ * Inside a word (prefix length >= 1, with continuations known) it predicts
+ * continuation c with count(c) / T and spreads the word-end mass count(0) / T
+ * over 11 boundary characters, with confidence
+ *   min(len / 3, 1) * min(continuations / 2, 1) * hit rate.
+ * Between words it predicts from the bigram slot, with confidence
+ *   min(total / 5, 1) * 0.3 * hit rate.
+ * The hit rate counts predictions that gave the true byte more than 0.05 and
+ * decays like the match model's. The engine blends p <- (1 - w) p + w q with
+ * w = min(0.35 conf, 0.45). All confidences are 16-bit.
+ */
+#ifndef MDC_WORD_H
+#define MDC_WORD_H
+
+#include "ctxtab.h"
+
+#define WORD_MAX_LEN 64
+
+typedef struct {
+    ctxtab tab;
+    uint64_t prefix[WORD_MAX_LEN + 1]; /* hash of each prefix of the current word */
+    uint8_t chars[WORD_MAX_LEN];       /* the current word */
+    int len;                           /* characters of the current word */
+    int in_word;
+    uint64_t last_word;                /* hash of the previous word */
+    int has_last;
+    uint32_t hits, attempts;           /* x 256 */
+    const ctx_slot *pred;              /* this byte's source slot, NULL if none */
+    int pred_in_word;                  /* pred is a prefix slot (else a bigram) */
+    uint32_t confidence;               /* 16-bit */
+} word_model;
+
+int word_init(word_model *w, size_t table_bytes);
+void word_free(word_model *w);
+size_t word_size(size_t table_bytes);
+
+/* Sets w->pred and w->confidence (0 when it has nothing to say). */
+void word_predict(word_model *w);
+/* Adds w * q to dist (q as described above, summing to 1), where `weight`
+ * is 16-bit and dist sums to MDC_DIST_ONE. */
+void word_blend(const word_model *w, uint32_t weight, uint32_t *dist);
+void word_update(word_model *w, int byte);
+
+#endif

@@ -1,0 +1,66 @@
+"""Type stubs for the native core (midicoth/_core.pyx).
+
+The core knows nothing of containers: an Encoder turns bytes into coder
+*segments*; a Decoder turns segments back. The model state carries on from
+one segment to the next (a "solid" stream); each segment has its own
+arithmetic-coder start and end, so the container can frame it with sizes
+and a checksum. Both sides must be built with the same parameters.
+"""
+
+from typing import Dict, List, Union
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+STAGE_MATCH: int      # match model (context lengths 4..16)
+STAGE_WORD: int       # trie word model + bigrams
+STAGE_HIGHCTX: int    # hashed contexts of orders 5..8
+STAGE_TWEEDIE: int    # micro-diffusion calibrator
+ALL_STAGES: int       # the default: every stage on
+MODEL_VERSION: int    # changes whenever the model changes what it emits
+MIN_MEMORY_MIB: int
+MAX_MEMORY_MIB: int
+DEFAULT_MEMORY_MIB: int
+MAX_EXPANSION: int    # a segment of n bytes codes to at most n * MAX_EXPANSION + 8 bytes
+
+def model_memory(memory_mib: int) -> int:
+    """Bytes of model tables an engine built with this budget allocates."""
+
+class Encoder:
+    def __init__(self, *, memory_mib: int = ..., stages: int = ...) -> None: ...
+    @property
+    def memory_mib(self) -> int: ...
+    @property
+    def stages(self) -> int: ...
+    @property
+    def bytes_in(self) -> int:
+        """Uncompressed bytes fed so far, over all segments."""
+    @property
+    def segment_in(self) -> int:
+        """Uncompressed bytes fed to the current (open) segment."""
+    def compress(self, data: Buffer) -> bytes:
+        """Model and code `data`; return the coded bytes ready so far (may be b'')."""
+    def end_segment(self) -> bytes:
+        """Flush the coder and close the segment; return its last bytes.
+
+        The model keeps what it learned; the next compress() opens a new segment.
+        """
+    def stats(self) -> Dict[str, List[List[float]]]:
+        """Calibrator diagnostics: mean |delta| and counts per (step, confidence bin)."""
+
+class Decoder:
+    def __init__(self, *, memory_mib: int = ..., stages: int = ...) -> None: ...
+    def start_segment(self, size: int) -> None:
+        """Open a segment that decodes to exactly `size` bytes."""
+    @property
+    def segment_remaining(self) -> int:
+        """Bytes of the open segment not yet produced."""
+    def decompress(self, data: Buffer, final: bool = False, max_length: int = -1) -> bytes:
+        """Append coded bytes of the open segment; return up to max_length decoded bytes.
+
+        Pass final=True once the segment's last coded byte has been given:
+        until then the decoder keeps a lookahead in reserve and may return
+        fewer bytes than it could.
+        """
+    def end_segment(self) -> None:
+        """Close a fully decoded segment; raises ValueError if the coded bytes
+        given were not exactly those the encoder wrote (damaged data)."""

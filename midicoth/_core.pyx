@@ -1,0 +1,210 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The native core's skin: buffers in, buffers out, the GIL released around
+the per-byte loop. Contract and docstrings: _core.pyi. Model: csrc/."""
+
+from libc.stdint cimport uint8_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
+
+cdef extern from "midicoth.h" nogil:
+    ctypedef struct mdc_engine:
+        pass
+    ctypedef struct mdc_stats:
+        uint64_t bytes
+        double ideal_bits
+        double tweedie_mean_abs_delta[3][8]
+        double tweedie_observations[3][8]
+
+    int MDC_MODEL_VERSION
+    unsigned MDC_STAGE_MATCH, MDC_STAGE_WORD, MDC_STAGE_HIGHCTX, MDC_STAGE_TWEEDIE
+    unsigned MDC_ALL_STAGES
+    unsigned MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB, MDC_DEFAULT_MEMORY_MIB
+    unsigned MDC_MAX_BYTES_PER_BYTE, MDC_MAX_FLUSH_BYTES
+
+    int mdc_params_valid(unsigned memory_mib, unsigned stages)
+    size_t mdc_engine_bytes(unsigned memory_mib)
+    mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
+    void mdc_engine_free(mdc_engine *e)
+    size_t mdc_encode(mdc_engine *e, const uint8_t *inp, size_t in_len, size_t *consumed,
+                      uint8_t *out, size_t out_cap)
+    size_t mdc_encode_end(mdc_engine *e, uint8_t *out)
+    void mdc_decode_start(mdc_engine *e, uint64_t size)
+    size_t mdc_decode(mdc_engine *e, const uint8_t *inp, size_t in_len, int final,
+                      size_t *consumed, uint8_t *out, size_t out_cap)
+    uint64_t mdc_decode_remaining(const mdc_engine *e)
+    int mdc_decode_end(mdc_engine *e, size_t unread)
+    int mdc_measure(mdc_engine *e)
+    void mdc_get_stats(const mdc_engine *e, mdc_stats *s)
+
+STAGE_MATCH = MDC_STAGE_MATCH
+STAGE_WORD = MDC_STAGE_WORD
+STAGE_HIGHCTX = MDC_STAGE_HIGHCTX
+STAGE_TWEEDIE = MDC_STAGE_TWEEDIE
+ALL_STAGES = MDC_ALL_STAGES
+MODEL_VERSION = MDC_MODEL_VERSION
+MIN_MEMORY_MIB = MDC_MIN_MEMORY_MIB
+MAX_MEMORY_MIB = MDC_MAX_MEMORY_MIB
+DEFAULT_MEMORY_MIB = MDC_DEFAULT_MEMORY_MIB
+MAX_EXPANSION = MDC_MAX_BYTES_PER_BYTE
+
+# Input is coded in pieces of this many bytes, each into a scratch buffer of
+# the worst-case size; the GIL is released for each piece.
+DEF PIECE = 1 << 16
+
+
+def model_memory(int memory_mib):
+    _check_params(memory_mib, 0)
+    return mdc_engine_bytes(memory_mib)
+
+
+cdef _check_params(long memory_mib, long stages):
+    if memory_mib < 0 or stages < 0 or not mdc_params_valid(memory_mib, stages):
+        raise ValueError(
+            f"invalid parameters: memory_mib must be a power of two in "
+            f"[{MDC_MIN_MEMORY_MIB}, {MDC_MAX_MEMORY_MIB}] (got {memory_mib}), "
+            f"stages a subset of {MDC_ALL_STAGES:#x} (got {stages:#x})")
+
+
+cdef mdc_engine *_new_engine(long memory_mib, long stages) except NULL:
+    _check_params(memory_mib, stages)
+    cdef mdc_engine *e = mdc_engine_new(memory_mib, stages)
+    if e == NULL:
+        raise MemoryError(f"cannot allocate a {memory_mib} MiB model")
+    return e
+
+
+cdef dict _stats(mdc_engine *e):
+    cdef mdc_stats s
+    mdc_get_stats(e, &s)
+    return {
+        "bytes": s.bytes,
+        "ideal_bits": s.ideal_bits,
+        "tweedie_mean_abs_delta": [[s.tweedie_mean_abs_delta[i][j] for j in range(8)]
+                                   for i in range(3)],
+        "tweedie_observations": [[s.tweedie_observations[i][j] for j in range(8)]
+                                 for i in range(3)],
+    }
+
+
+cdef class Encoder:
+    cdef mdc_engine *_e
+    cdef uint8_t *_scratch
+    cdef readonly int memory_mib
+    cdef readonly int stages
+    cdef readonly unsigned long long bytes_in
+    cdef readonly unsigned long long segment_in
+
+    def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
+                  bint measure=False):
+        self._e = _new_engine(memory_mib, stages)
+        self._scratch = <uint8_t *>malloc(PIECE * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES)
+        if self._scratch == NULL:
+            raise MemoryError()
+        if measure and mdc_measure(self._e) != 0:
+            raise MemoryError()
+        self.memory_mib = memory_mib
+        self.stages = stages
+
+    def __dealloc__(self):
+        mdc_engine_free(self._e)
+        free(self._scratch)
+
+    def compress(self, const uint8_t[::1] data not None):
+        cdef size_t n = data.shape[0], pos = 0, take, consumed, made
+        cdef size_t cap = PIECE * MDC_MAX_BYTES_PER_BYTE
+        pieces = []
+        while pos < n:
+            take = n - pos if n - pos < PIECE else PIECE
+            with nogil:
+                made = mdc_encode(self._e, &data[pos], take, &consumed, self._scratch, cap)
+            pieces.append(self._scratch[:made])
+            pos += consumed
+        self.bytes_in += n
+        self.segment_in += n
+        return b"".join(pieces)
+
+    def end_segment(self):
+        cdef size_t made = mdc_encode_end(self._e, self._scratch)
+        self.segment_in = 0
+        return self._scratch[:made]
+
+    def stats(self):
+        return _stats(self._e)
+
+
+cdef class Decoder:
+    cdef mdc_engine *_e
+    cdef bytearray _pending       # coded bytes given but not yet consumed
+    cdef bint _final
+    cdef readonly int memory_mib
+    cdef readonly int stages
+
+    def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
+                  bint measure=False):
+        self._e = _new_engine(memory_mib, stages)
+        if measure and mdc_measure(self._e) != 0:
+            raise MemoryError()
+        self._pending = bytearray()
+        self.memory_mib = memory_mib
+        self.stages = stages
+
+    def __dealloc__(self):
+        mdc_engine_free(self._e)
+
+    def start_segment(self, unsigned long long size):
+        if mdc_decode_remaining(self._e):
+            raise ValueError("the open segment is not fully decoded")
+        mdc_decode_start(self._e, size)
+        self._pending = bytearray()
+        self._final = False
+
+    @property
+    def segment_remaining(self):
+        return mdc_decode_remaining(self._e)
+
+    def decompress(self, data, bint final=False, long long max_length=-1):
+        cdef const uint8_t[::1] view = data
+        if self._final and view.shape[0]:
+            raise ValueError("data given after the segment's final piece")
+        self._pending += view
+        self._final = self._final or final
+        cdef unsigned long long remaining = mdc_decode_remaining(self._e)
+        cdef size_t want = remaining
+        if max_length >= 0 and <unsigned long long>max_length < remaining:
+            want = max_length
+        cdef uint8_t *out = <uint8_t *>malloc(want if want else 1)
+        if out == NULL:
+            raise MemoryError()
+        cdef const uint8_t[::1] pend = self._pending
+        cdef size_t pos = 0, made = 0, consumed, got
+        cdef size_t plen = pend.shape[0]
+        cdef int fin = self._final
+        cdef uint8_t dummy = 0
+        cdef const uint8_t *src
+        try:
+            while made < want:
+                src = &pend[pos] if pos < plen else &dummy
+                with nogil:
+                    got = mdc_decode(self._e, src, plen - pos, fin, &consumed, out + made,
+                                     want - made if want - made < PIECE else PIECE)
+                pos += consumed
+                made += got
+                if got == 0:
+                    break
+            result = out[:made]
+        finally:
+            free(out)
+        del pend
+        del self._pending[:pos]
+        return result
+
+    def end_segment(self):
+        cdef size_t unread = len(self._pending)
+        if mdc_decode_end(self._e, unread) != 0:
+            self._pending = bytearray()
+            raise ValueError("damaged data: the coded segment does not match its contents")
+        self._pending = bytearray()
+        self._final = False
+
+    def stats(self):
+        return _stats(self._e)
