@@ -1,11 +1,15 @@
 /*
- * blend — mixing a stage's prediction into the running distribution.
+ * blend — mixing the stages' predictions into one distribution.
  *
- * Each post-PPM stage predicts a distribution q with a confidence; the blend
- * is linear, p <- (1 - w) p + w q, with w = min(scale * confidence, cap).
- * dist holds 256 weights summing to about MDC_DIST_ONE, each >= 1; w is a
- * 16-bit fraction below 1, so (1 - w) p keeps every weight >= 1 and the sum
- * is kept to within rounding.
+ * Each post-PPM stage i (match, word, highctx, in that order) predicts a
+ * distribution q_i with a confidence, and the paper blends them in turn:
+ * p <- (1 - w_i) p + w_i q_i, w_i = min(scale_i * confidence_i, cap_i).
+ * Unrolled, that is
+ *     p = prod_i (1 - w_i) * ppm  +  sum_i w_i prod_{j > i} (1 - w_j) * q_i,
+ * so the engine computes the weights first, lets PPM spread only the mass
+ * prod (1 - w_i) (no pass to scale it down) and adds each sparse q_i with
+ * its effective weight. Weights are 16-bit fractions; dist sums to about
+ * MDC_DIST_ONE (2^24), so a weight w adds w * 2^8 of mass.
  */
 #ifndef MDC_BLEND_H
 #define MDC_BLEND_H
@@ -21,11 +25,21 @@ static inline uint32_t blend_weight(uint32_t conf, uint32_t scale_pct, uint32_t 
     return w < cap ? (uint32_t)w : cap;
 }
 
-/* q = onehot(byte). */
-void blend_onehot(uint32_t *dist, int byte, uint32_t weight);
+/* a * (1 - b), 16-bit fractions. */
+static inline uint32_t blend_keep(uint32_t a, uint32_t b)
+{
+    return (uint32_t)(((uint64_t)a * (MDC_P_ONE - b)) >> 16);
+}
 
-/* q = count / total over a slot's symbols. With `spread` non-NULL, the mass
- * of symbol 0 goes in equal parts to the BLEND_SPREAD bytes it lists. */
-void blend_slot(uint32_t *dist, const ctx_slot *s, uint32_t weight, const uint8_t *spread);
+/* dist += w * onehot(byte). */
+static inline void blend_add_onehot(uint32_t *dist, int byte, uint32_t weight)
+{
+    dist[byte] += weight << (MDC_DIST_BITS - 16);
+}
+
+/* dist += w * count / total over a slot's symbols. With `spread` non-NULL,
+ * the mass of symbol 0 goes in equal parts to the BLEND_SPREAD bytes it
+ * lists. */
+void blend_add_slot(uint32_t *dist, const ctx_slot *s, uint32_t weight, const uint8_t *spread);
 
 #endif

@@ -1,9 +1,10 @@
 #include "ctxtab.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(ctx_slot) == 64, "a context slot is one cache line");
+#include "alloc.h"
+
+_Static_assert(sizeof(ctx_slot) == 8 + 2 * CTX_SLOT_SYMS, "a context slot is packed");
 
 static int bucket_bits_for(size_t bytes)
 {
@@ -14,29 +15,28 @@ static int bucket_bits_for(size_t bytes)
     return bits;
 }
 
+static size_t ctxtab_size_bits(int bits)
+{
+    return ((size_t)1 << bits) * CTX_BUCKET * sizeof(ctx_slot);
+}
+
 size_t ctxtab_size(size_t bytes)
 {
-    return ((size_t)1 << bucket_bits_for(bytes)) * CTX_BUCKET * sizeof(ctx_slot);
+    return ctxtab_size_bits(bucket_bits_for(bytes));
 }
 
 int ctxtab_init(ctxtab *t, size_t bytes)
 {
     t->bucket_bits = bucket_bits_for(bytes);
-    /* calloc: pages the model never touches are never made resident. */
-    t->slots = calloc((size_t)CTX_BUCKET << t->bucket_bits, sizeof(ctx_slot));
+    t->slots = mdc_table_alloc(ctxtab_size_bits(t->bucket_bits));
     return t->slots ? 0 : -1;
 }
 
 void ctxtab_free(ctxtab *t)
 {
-    free(t->slots);
+    if (t->slots)
+        mdc_table_free(t->slots, ctxtab_size_bits(t->bucket_bits));
     t->slots = NULL;
-}
-
-static inline ctx_slot *bucket_of(const ctxtab *t, uint64_t hash)
-{
-    size_t b = t->bucket_bits ? (size_t)(hash >> (64 - t->bucket_bits)) : 0;
-    return t->slots + b * CTX_BUCKET;
 }
 
 static inline uint32_t tag_of(uint64_t hash)
@@ -46,7 +46,7 @@ static inline uint32_t tag_of(uint64_t hash)
 
 ctx_slot *ctxtab_find(const ctxtab *t, uint64_t hash)
 {
-    ctx_slot *b = bucket_of(t, hash);
+    ctx_slot *b = ctxtab_bucket(t, hash);
     uint32_t tag = tag_of(hash);
     for (int i = 0; i < CTX_BUCKET; i++)
         if (b[i].check == tag)
@@ -56,7 +56,7 @@ ctx_slot *ctxtab_find(const ctxtab *t, uint64_t hash)
 
 ctx_slot *ctxtab_get(ctxtab *t, uint64_t hash)
 {
-    ctx_slot *b = bucket_of(t, hash);
+    ctx_slot *b = ctxtab_bucket(t, hash);
     uint32_t tag = tag_of(hash);
     ctx_slot *victim = &b[0];
     for (int i = 0; i < CTX_BUCKET; i++) {

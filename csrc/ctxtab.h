@@ -17,7 +17,9 @@
 
 #include "common.h"
 
+#ifndef CTX_SLOT_SYMS
 #define CTX_SLOT_SYMS 28
+#endif
 #define CTX_BUCKET 4
 
 typedef struct {
@@ -33,6 +35,25 @@ typedef struct {
     ctx_slot *slots;
     int bucket_bits;            /* log2 of the number of buckets */
 } ctxtab;
+
+static inline ctx_slot *ctxtab_bucket(const ctxtab *t, uint64_t hash)
+{
+    size_t b = t->bucket_bits ? (size_t)(hash >> (64 - t->bucket_bits)) : 0;
+    return t->slots + b * CTX_BUCKET;
+}
+
+/* Ask for the bucket of `hash` to be in cache by the time it is looked up. */
+static inline void ctxtab_prefetch(const ctxtab *t, uint64_t hash)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const ctx_slot *b = ctxtab_bucket(t, hash);
+    for (int i = 0; i < CTX_BUCKET; i++)
+        __builtin_prefetch(b + i);
+#else
+    (void)t;
+    (void)hash;
+#endif
+}
 
 /* Allocates about `bytes` (at least one bucket). Returns 0, or -1 on OOM. */
 int ctxtab_init(ctxtab *t, size_t bytes);

@@ -6,9 +6,8 @@
  *   1. ppm.c      PPM, orders 0-4, with exclusion and Method-C escapes,
  *                 gives a 256-way distribution, the order that predicted
  *                 and a confidence (128 + that context's count).
- *   2. match.c    the match model predicts one byte;
- *                 blend.c mixes it in: p <- (1-w) p + w onehot,
- *                 w = min(0.85 conf, 0.95).
+ *   2. match.c    the match model predicts one byte; blend.h mixes it in:
+ *                 p <- (1-w) p + w onehot, w = min(0.85 conf, 0.95).
  *   3. word.c     the trie word model (in a word: continuations of the
  *                 prefix; between words: the bigram), w = min(0.35 conf, 0.45).
  *   4. highctx.c  hashed contexts of orders 5-8, w = min(2 conf, 0.6).
@@ -74,7 +73,7 @@ struct mdc_engine {
     tweedie_model tweedie;
 
     uint32_t dist[256];
-    uint32_t cum[257];      /* prefix sums of dist */
+    uint32_t total;         /* sum of dist */
 
     coder_state coder;
     int segment_open;       /* encoder: bits coded since the last flush */
@@ -166,49 +165,82 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     return e;
 }
 
-/* Stages 1-4 and the calibrator's per-byte context: fills dist and cum. */
+/* Stages 1-4 and the calibrator's per-byte context: fills dist and cum.
+ * The weights come first, so that PPM spreads only the mass they leave it
+ * (blend.h). */
 static void predict(mdc_engine *e)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
     uint32_t *dist = e->dist;
+    uint32_t w_match = 0, w_word = 0, w_high = 0;
 
-    ppm_predict(&e->ppm, e->hist, avail, dist);
     if (e->stages & MDC_STAGE_MATCH) {
         match_predict(&e->match, e->hist, e->hist_hi);
         if (e->match.predicted >= 0)
-            blend_onehot(dist, e->match.predicted,
-                         blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP));
+            w_match = blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP);
     }
     if (e->stages & MDC_STAGE_WORD) {
         word_predict(&e->word);
         if (e->word.pred && e->word.confidence >= MIN_CONF)
-            word_blend(&e->word, blend_weight(e->word.confidence, WORD_SCALE, WORD_CAP), dist);
+            w_word = blend_weight(e->word.confidence, WORD_SCALE, WORD_CAP);
     }
     if (e->stages & MDC_STAGE_HIGHCTX) {
         highctx_predict(&e->highctx, e->hist, avail);
         if (e->highctx.pred && e->highctx.confidence >= MIN_CONF)
-            blend_slot(dist, e->highctx.pred,
-                       blend_weight(e->highctx.confidence, HIGHCTX_SCALE, HIGHCTX_CAP), NULL);
+            w_high = blend_weight(e->highctx.confidence, HIGHCTX_SCALE, HIGHCTX_CAP);
     }
-    e->cum[0] = 0;
-    for (int c = 0; c < 256; c++)
-        e->cum[c + 1] = e->cum[c] + dist[c];
+
+    /* The PPM share: (1 - w_match)(1 - w_word)(1 - w_high). */
+    uint32_t keep = blend_keep(blend_keep(MDC_P_ONE - w_match, w_word), w_high);
+    ppm_predict(&e->ppm, e->hist, avail, keep << (MDC_DIST_BITS - 16), dist);
+    if (w_match)
+        blend_add_onehot(dist, e->match.predicted, blend_keep(blend_keep(w_match, w_word), w_high));
+    if (w_word)
+        word_blend(&e->word, blend_keep(w_word, w_high), dist);
+    if (w_high)
+        blend_add_slot(dist, e->highctx.pred, w_high, NULL);
+
+    uint32_t max = 0, total = 0;
+    for (int c = 0; c < 256; c++) {
+        max = dist[c] > max ? dist[c] : max;
+        total += dist[c];
+    }
+    e->total = total;
     if (e->stages & MDC_STAGE_TWEEDIE)
-        tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, dist, e->cum[256]);
+        tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, max, total);
 }
 
-/* The coded P(right) of `node` (heap index) at `level`. */
-static inline uint32_t node_p(mdc_engine *e, int level, int node)
+/* Walking the tree: the node being coded, its level and its mass. */
+typedef struct {
+    int level, node, lo; /* node: heap index; lo: its first byte */
+    uint32_t mass, left; /* the node's mass and its left half's */
+} tree_walk;
+
+/* The coded P(right) of the walk's node. Its left half's mass is summed
+ * here (a loop the compiler vectorises), so a byte costs 255 additions
+ * rather than a prefix sum of the whole distribution. */
+static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
 {
-    int width = 256 >> level;
-    int lo = (node - (1 << level)) * width, mid = lo + width / 2;
-    uint32_t left = e->cum[mid] - e->cum[lo];
-    uint32_t right = e->cum[lo + width] - e->cum[mid];
-    uint32_t p = (uint32_t)(((uint64_t)right << 16) / ((uint64_t)left + right));
+    int half = 128 >> w->level;
+    const uint32_t *d = e->dist + w->lo;
+    uint32_t left = 0;
+    for (int i = 0; i < half; i++)
+        left += d[i];
+    w->left = left;
+    uint32_t p = (uint32_t)(((uint64_t)(w->mass - left) << 16) / w->mass);
     p = p < 1 ? 1 : p > 65535 ? 65535 : p;
     if (e->stages & MDC_STAGE_TWEEDIE)
-        p = tweedie_node(&e->tweedie, level, node, p);
+        p = tweedie_node(&e->tweedie, w->level, w->node, p);
     return p;
+}
+
+static inline void node_next(tree_walk *w, int bit)
+{
+    int half = 128 >> w->level;
+    w->mass = bit ? w->mass - w->left : w->left;
+    w->lo += bit ? half : 0;
+    w->node = 2 * w->node + bit;
+    w->level++;
 }
 
 static inline void account(mdc_engine *e, int bit, uint32_t p)
@@ -217,23 +249,36 @@ static inline void account(mdc_engine *e, int bit, uint32_t p)
         e->ideal_bits += e->cost[bit ? p : 65536 - p];
 }
 
-/* Every stage learns the byte. */
+/* Every stage learns the byte. The next byte's contexts are known first
+ * thing, so their table lines are requested before the updates, which then
+ * hide the memory latency. */
 static void update(mdc_engine *e, int c)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
+    uint64_t hist = e->hist, hist_hi = e->hist_hi;
+    int next_avail = avail < 8 ? avail + 1 : 8;
+
+    e->hist_hi = (hist_hi << 8) | (hist >> 56);
+    e->hist = (hist << 8) | (uint64_t)c;
+    e->nbytes++;
+    ppm_prefetch(&e->ppm, e->hist, next_avail);
+    if (e->stages & MDC_STAGE_HIGHCTX)
+        highctx_prefetch(&e->highctx, e->hist, next_avail);
+    if (e->stages & MDC_STAGE_MATCH)
+        match_prefetch(&e->match, e->hist, e->hist_hi);
+
     if (e->stages & MDC_STAGE_TWEEDIE)
         for (int level = 0; level < 8; level++)
             tweedie_update(&e->tweedie, level, (c >> (7 - level)) & 1);
-    ppm_update(&e->ppm, e->hist, avail, c);
+    ppm_update(&e->ppm, hist, avail, c);
     if (e->stages & MDC_STAGE_MATCH)
-        match_update(&e->match, e->hist, e->hist_hi, c);
-    if (e->stages & MDC_STAGE_WORD)
+        match_update(&e->match, hist, hist_hi, c);
+    if (e->stages & MDC_STAGE_WORD) {
         word_update(&e->word, c);
+        word_prefetch(&e->word);
+    }
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_update(&e->highctx, c);
-    e->hist_hi = (e->hist_hi << 8) | (e->hist >> 56);
-    e->hist = (e->hist << 8) | (uint64_t)c;
-    e->nbytes++;
 }
 
 size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
@@ -242,14 +287,14 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
     size_t i = 0, n = 0;
     while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
         int c = in[i++];
-        int node = 1;
         predict(e);
+        tree_walk w = {0, 1, 0, e->total, 0};
         for (int level = 0; level < 8; level++) {
             int bit = (c >> (7 - level)) & 1;
-            uint32_t p = node_p(e, level, node);
+            uint32_t p = node_p(e, &w);
             account(e, bit, p);
             n += (size_t)coder_encode(&e->coder, bit, p, out + n);
-            node = 2 * node + bit;
+            node_next(&w, bit);
         }
         update(e, c);
     }
@@ -292,15 +337,15 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
     while (e->started && n < out_cap && e->remaining) {
         if (!final && in_len - src.pos < DECODE_LOOKAHEAD)
             break;
-        int node = 1;
         predict(e);
+        tree_walk w = {0, 1, 0, e->total, 0};
         for (int level = 0; level < 8; level++) {
-            uint32_t p = node_p(e, level, node);
+            uint32_t p = node_p(e, &w);
             int bit = coder_decode(&e->coder, p, &src);
             account(e, bit, p);
-            node = 2 * node + bit;
+            node_next(&w, bit);
         }
-        int c = node - 256;
+        int c = w.node - 256;
         update(e, c);
         out[n++] = (uint8_t)c;
         e->remaining--;

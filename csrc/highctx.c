@@ -18,6 +18,17 @@ void highctx_free(highctx_model *m)
     ctxtab_free(&m->tab);
 }
 
+static inline uint64_t order_hash(uint64_t hist, int order)
+{
+    return mdc_ctx_hash(hist, 0, order, 0x4843u);
+}
+
+void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail)
+{
+    for (int k = HIGHCTX_MIN_ORDER; k <= HIGHCTX_MAX_ORDER && k <= avail; k++)
+        ctxtab_prefetch(&m->tab, order_hash(hist, k));
+}
+
 void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 {
     m->pred = NULL;
@@ -26,7 +37,7 @@ void highctx_predict(highctx_model *m, uint64_t hist, int avail)
         m->slot[k] = NULL;
         if (avail < k)
             continue;
-        ctx_slot *s = ctxtab_get(&m->tab, mdc_ctx_hash(hist, 0, k, 0x4843u));
+        ctx_slot *s = ctxtab_get(&m->tab, order_hash(hist, k));
         m->slot[k] = s;
         if (m->pred || s->total < 4)
             continue;

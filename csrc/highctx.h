@@ -5,7 +5,7 @@
  * the bytes that followed. The highest order whose context has at least 4
  * observations predicts count / total, with 16-bit confidence
  *   max(0, (n - 4) / (n + 8)) * (0.4 + 0.1 * (order - 5)).
- * The engine blends p <- (1 - w) p + w q with w = min(2 conf, 0.6).
+ * Blend weight w = min(2 conf, 0.6).
  */
 #ifndef MDC_HIGHCTX_H
 #define MDC_HIGHCTX_H
@@ -26,6 +26,7 @@ int highctx_init(highctx_model *m, size_t table_bytes);
 void highctx_free(highctx_model *m);
 size_t highctx_size(size_t table_bytes);
 
+void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail);
 void highctx_predict(highctx_model *m, uint64_t hist, int avail);
 void highctx_update(highctx_model *m, int byte);
 

@@ -1,7 +1,8 @@
 #include "match.h"
 
-#include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
 
 static const int match_len[MATCH_LENGTHS] = {4, 6, 8, 12, 16};
 
@@ -13,12 +14,13 @@ size_t match_size(int ring_bits, int table_bits)
 int match_init(match_model *m, int ring_bits, int table_bits)
 {
     memset(m, 0, sizeof(*m));
-    m->ring = calloc((size_t)1 << ring_bits, 1);
+    m->ring = mdc_table_alloc((size_t)1 << ring_bits);
     m->ring_mask = (uint32_t)(((uint64_t)1 << ring_bits) - 1);
+    m->ring_bits = ring_bits;
     m->table_bits = table_bits;
     int ok = m->ring != NULL;
     for (int i = 0; i < MATCH_LENGTHS; i++) {
-        m->table[i] = calloc((size_t)1 << table_bits, sizeof(uint32_t));
+        m->table[i] = mdc_table_alloc((size_t)4 << table_bits);
         ok = ok && m->table[i];
     }
     m->hits = 1 * 256;
@@ -33,10 +35,10 @@ int match_init(match_model *m, int ring_bits, int table_bits)
 
 void match_free(match_model *m)
 {
-    free(m->ring);
+    mdc_table_free(m->ring, (size_t)1 << m->ring_bits);
     m->ring = NULL;
     for (int i = 0; i < MATCH_LENGTHS; i++) {
-        free(m->table[i]);
+        mdc_table_free(m->table[i], (size_t)4 << m->table_bits);
         m->table[i] = NULL;
     }
 }
@@ -53,6 +55,18 @@ static int context_matches(const match_model *m, uint64_t cand, int len)
         if (m->ring[(cand - j) & m->ring_mask] != m->ring[(m->pos - j) & m->ring_mask])
             return 0;
     return 1;
+}
+
+void match_prefetch(const match_model *m, uint64_t hist, uint64_t hist_hi)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    for (int i = 0; i < MATCH_LENGTHS; i++)
+        __builtin_prefetch(&m->table[i][slot_of(m, hist, hist_hi, i)]);
+#else
+    (void)m;
+    (void)hist;
+    (void)hist_hi;
+#endif
 }
 
 void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi)

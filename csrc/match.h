@@ -12,10 +12,10 @@
  * decays (x 0.99 once past 500 observations) and the current streak:
  *   new match:    min(rate * L / 6, rate * 0.9)
  *   continuing:   min(rate * (0.65 + 0.04 * streak), 0.96)
- * The engine blends p <- (1 - w) p + w onehot with w = min(0.85 conf, 0.95).
+ * Blend weight w = min(0.85 conf, 0.95).
  *
  * Memory: a history ring of 2^ring_bits bytes and five tables of
- * 2^table_bits uint32 positions. Positions are kept modulo 2^32; a candidate
+ * 2^table_bits uint32 positions (the ring and tables come from alloc.h). Positions are kept modulo 2^32; a candidate
  * farther back than the ring holds is ignored.
  */
 #ifndef MDC_MATCH_H
@@ -29,7 +29,7 @@ typedef struct {
     uint8_t *ring;
     uint32_t ring_mask;
     uint32_t *table[MATCH_LENGTHS];
-    int table_bits;
+    int ring_bits, table_bits;
     uint64_t pos;        /* bytes seen */
     uint64_t read;       /* position of the predicted byte, when active */
     int active;
@@ -43,6 +43,8 @@ int match_init(match_model *m, int ring_bits, int table_bits);
 void match_free(match_model *m);
 size_t match_size(int ring_bits, int table_bits);
 
+/* Ask for the table entries the next predict and update use. */
+void match_prefetch(const match_model *m, uint64_t hist, uint64_t hist_hi);
 /* Sets m->predicted and m->confidence. */
 void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi);
 void match_update(match_model *m, uint64_t hist, uint64_t hist_hi, int byte);

@@ -1,6 +1,6 @@
 #include "tweedie.h"
 
-#include <stdlib.h>
+#include "alloc.h"
 
 /* Bounds of the 20 logit bins: round(65536 / (1 + exp(8 - 0.8 i))), i = 1..19. */
 static const uint32_t pbin_upper[TWD_PBINS - 1] = {
@@ -22,30 +22,39 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 
 size_t tweedie_size(void)
 {
-    return sizeof(tweedie_model) + TWD_BUCKETS * sizeof(twd_bucket);
+    return sizeof(tweedie_model) + TWD_BUCKETS * (sizeof(twd_bucket) + sizeof(int16_t));
 }
 
 int tweedie_init(tweedie_model *t)
 {
-    t->table = malloc(TWD_BUCKETS * sizeof(twd_bucket));
-    if (!t->table)
+    t->table = mdc_table_alloc(TWD_BUCKETS * sizeof(twd_bucket));
+    t->delta = mdc_table_alloc(TWD_BUCKETS * sizeof(int16_t));
+    if (!t->table || !t->delta) {
+        tweedie_free(t);
         return -1;
+    }
     for (uint32_t i = 0; i < TWD_BUCKETS; i++) {
         uint64_t c = pbin_centre[i % TWD_PBINS];
         twd_bucket *b = &t->table[i];
-        b->sum_pred = PRIOR * c;
-        b->sum_hit = PRIOR * c;
         b->sum_sq = PRIOR * c * (MDC_P_ONE - c); /* a Bernoulli(c) variance */
         b->count = PRIOR;
-        b->real = 0;
+    }
+    /* The bin of p is that of p rounded down to a multiple of 16: bounds move
+     * by less than 16 / 65536, and a look-up replaces a search. */
+    for (uint32_t i = 0, bin = 0; i < 4096; i++) {
+        while (bin < TWD_PBINS - 1 && i * 16 >= pbin_upper[bin])
+            bin++;
+        t->pbin[i] = (uint8_t)bin;
     }
     return 0;
 }
 
 void tweedie_free(tweedie_model *t)
 {
-    free(t->table);
+    mdc_table_free(t->table, TWD_BUCKETS * sizeof(twd_bucket));
+    mdc_table_free(t->delta, TWD_BUCKETS * sizeof(int16_t));
     t->table = NULL;
+    t->delta = NULL;
 }
 
 static inline int order_group(int order)
@@ -73,19 +82,6 @@ static inline int shape_bin(uint32_t max, uint32_t total)
     return 3;
 }
 
-static inline int p_bin(uint32_t p)
-{
-    int lo = 0, hi = TWD_PBINS - 1; /* first bin whose upper bound exceeds p */
-    while (lo < hi) {
-        int mid = (lo + hi) >> 1;
-        if (p < pbin_upper[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 static inline int bit_context(int level, int node)
 {
     int at = node - (1 << level); /* index of the node within its level */
@@ -94,29 +90,25 @@ static inline int bit_context(int level, int node)
     return 7 + (level - 3) * 4 + (int)(((uint32_t)at * 0x9E3779B1u) >> 30);
 }
 
-void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence,
-                   const uint32_t *dist, uint32_t total)
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint32_t max,
+                   uint32_t total)
 {
-    uint32_t max = 0;
-    for (int c = 0; c < 256; c++)
-        if (dist[c] > max)
-            max = dist[c];
     t->byte_ctx = (((uint32_t)order_group(ppm_order) * TWD_SHAPES + shape_bin(max, total)) *
                        TWD_CONFS + conf_bin(ppm_confidence)) * TWD_PBINS;
 }
 
-/* The bucket's shrunk Tweedie correction, 16-bit signed. */
+/* The bucket's Tweedie correction, diff / n, shrunk by min(1, SNR / 4);
+ * SNR = delta^2 n / (sum_sq / n) = diff^2 / sum_sq. Zero until the bucket
+ * has more than MIN_REAL real observations. 16-bit, signed. */
 static int32_t correction(const twd_bucket *b)
 {
     if (b->real <= MIN_REAL)
         return 0;
-    int64_t diff = (int64_t)b->sum_hit - (int64_t)b->sum_pred;
-    int64_t delta = diff / (int64_t)b->count; /* truncates toward zero */
+    int64_t delta = b->diff / (int64_t)b->count; /* truncates toward zero */
     if (delta == 0)
         return 0;
-    /* shrink = min(1, SNR / 4), SNR = delta^2 * n / v, v = sum_sq / n */
     uint64_t v = b->sum_sq / b->count;
-    uint64_t num = (uint64_t)(delta * delta) * b->count;
+    uint64_t num = (uint64_t)(delta * delta) * b->count; /* < 2^32 * 2^30 */
     uint64_t den = 4 * v;
     if (num >= den)
         return (int32_t)delta;
@@ -127,10 +119,10 @@ uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 {
     uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * BITCTX_STRIDE;
     for (int step = 0; step < TWD_STEPS; step++) {
-        uint32_t idx = base + step * STEP_STRIDE + (uint32_t)p_bin(p);
+        uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
         t->used[level][step] = idx;
         t->pred[level][step] = p;
-        int32_t q = (int32_t)p + correction(&t->table[idx]);
+        int32_t q = (int32_t)p + t->delta[idx];
         p = q < 1 ? 1 : q > 65535 ? 65535 : (uint32_t)q;
     }
     return p;
@@ -138,22 +130,24 @@ uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 
 void tweedie_update(tweedie_model *t, int level, int bit)
 {
-    uint64_t y = bit ? MDC_P_ONE : 0;
+    int64_t y = bit ? MDC_P_ONE : 0;
     for (int step = 0; step < TWD_STEPS; step++) {
-        twd_bucket *b = &t->table[t->used[level][step]];
-        uint64_t p = t->pred[level][step];
-        uint64_t e = y > p ? y - p : p - y;
-        b->sum_pred += p;
-        b->sum_hit += y;
-        b->sum_sq += e * e;
+        uint32_t idx = t->used[level][step];
+        twd_bucket *b = &t->table[idx];
+        int64_t e = y - (int64_t)t->pred[level][step];
+        b->diff += e;
+        b->sum_sq += (uint64_t)(e * e);
         b->count++;
         if (b->real < UINT32_MAX)
             b->real++;
         if (b->count >= MAX_COUNT) {
-            b->sum_pred >>= 1;
-            b->sum_hit >>= 1;
+            b->diff /= 2;
             b->sum_sq >>= 1;
             b->count >>= 1;
+        }
+        if (b->real <= 64 || (b->real & 7) == 0) {
+            int32_t d = correction(b); /* kept within int16: a shift of 1/2 at most */
+            t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
         }
     }
 }
@@ -170,7 +164,7 @@ void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_
             continue;
         int step = (int)(i / STEP_STRIDE);
         int conf = (int)(i / TWD_PBINS % TWD_CONFS);
-        int32_t d = correction(b);
+        int32_t d = t->delta[i];
         mean_abs_delta[step][conf] += (double)(d < 0 ? -d : d) * b->real;
         observations[step][conf] += b->real;
     }

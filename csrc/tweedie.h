@@ -24,9 +24,14 @@
  * once per byte from the blended distribution, not recomputed after each
  * step (that would need all 255 nodes corrected, every step, every byte).
  *
- * Scales: p, delta are 16-bit (65536 = 1); sums of p and hits are in the
+ * A bucket's shrunk correction is kept with it and refreshed as it learns:
+ * after each of its first 64 real observations, then after every 8th (the
+ * late changes are small; this spares most of the divisions).
+ *
+ * Scales: p, delta are 16-bit (65536 = 1); the sum of hit - p is in the
  * same unit, squared errors in units of 2^-32. Memory: 3*27*3*4*8*20
- * buckets of 32 bytes = 4.7 MiB, fixed.
+ * buckets of 24 bytes = 3.6 MiB, fixed, their corrections as int16
+ * (0.3 MiB), and a 4 KiB bin table.
  */
 #ifndef MDC_TWEEDIE_H
 #define MDC_TWEEDIE_H
@@ -42,8 +47,7 @@
 #define TWD_BUCKETS (TWD_STEPS * TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
 
 typedef struct {
-    uint64_t sum_pred; /* sum of p */
-    uint64_t sum_hit;  /* sum of 65536 * went_right */
+    int64_t diff;      /* sum of (65536 * went_right - p) */
     uint64_t sum_sq;   /* sum of (65536 * went_right - p)^2 */
     uint32_t count;    /* observations, pseudo ones included */
     uint32_t real;     /* real observations, saturating */
@@ -51,6 +55,9 @@ typedef struct {
 
 typedef struct {
     twd_bucket *table;           /* TWD_BUCKETS */
+    int16_t *delta;              /* TWD_BUCKETS: the corrections alone, for a
+                                    table that stays in cache (304 KiB) */
+    uint8_t pbin[4096];          /* p bin by p >> 4 */
     uint32_t byte_ctx;           /* bucket offset of (order, shape, conf), step 0, bitctx 0 */
     uint32_t used[8][TWD_STEPS]; /* this byte's buckets, per level and step */
     uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
@@ -60,10 +67,10 @@ int tweedie_init(tweedie_model *t);
 void tweedie_free(tweedie_model *t);
 size_t tweedie_size(void);
 
-/* Per byte: the context shared by its 8 nodes. `dist` is the blended
- * distribution, `total` its sum. */
-void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence,
-                   const uint32_t *dist, uint32_t total);
+/* Per byte: the context shared by its 8 nodes. `max` is the largest weight
+ * of the blended distribution, `total` their sum. */
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint32_t max,
+                   uint32_t total);
 /* Calibrate node `node` (heap index 1..255) at `level` (0..7): returns the
  * corrected 16-bit P(right), clamped to [1, 65535]. */
 uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p);

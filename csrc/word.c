@@ -87,7 +87,15 @@ void word_predict(word_model *w)
 
 void word_blend(const word_model *w, uint32_t weight, uint32_t *dist)
 {
-    blend_slot(dist, w->pred, weight, w->pred_in_word ? boundary : NULL);
+    blend_add_slot(dist, w->pred, weight, w->pred_in_word ? boundary : NULL);
+}
+
+void word_prefetch(const word_model *w)
+{
+    if (w->in_word && w->len <= WORD_MAX_LEN)
+        ctxtab_prefetch(&w->tab, w->prefix[w->len]);
+    else if (w->has_last)
+        ctxtab_prefetch(&w->tab, bigram_key(w->last_word));
 }
 
 /* Did the prediction give `byte` more than 0.05? */

@@ -17,8 +17,8 @@
  * Between words it predicts from the bigram slot, with confidence
  *   min(total / 5, 1) * 0.3 * hit rate.
  * The hit rate counts predictions that gave the true byte more than 0.05 and
- * decays like the match model's. The engine blends p <- (1 - w) p + w q with
- * w = min(0.35 conf, 0.45). All confidences are 16-bit.
+ * decays like the match model's. Blend weight w = min(0.35 conf, 0.45).
+ * All confidences are 16-bit.
  */
 #ifndef MDC_WORD_H
 #define MDC_WORD_H
@@ -47,9 +47,10 @@ size_t word_size(size_t table_bytes);
 
 /* Sets w->pred and w->confidence (0 when it has nothing to say). */
 void word_predict(word_model *w);
-/* Adds w * q to dist (q as described above, summing to 1), where `weight`
- * is 16-bit and dist sums to MDC_DIST_ONE. */
+/* dist += weight * q (blend.h). */
 void word_blend(const word_model *w, uint32_t weight, uint32_t *dist);
+/* Ask for the slot the next word_predict reads. */
+void word_prefetch(const word_model *w);
 void word_update(word_model *w, int byte);
 
 #endif

@@ -1,0 +1,42 @@
+#if defined(__linux__) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+    defined(__OpenBSD__)
+#define _DEFAULT_SOURCE
+#define MDC_USE_MMAP 1
+#include <sys/mman.h>
+#endif
+
+#include "alloc.h"
+
+#include <stdlib.h>
+
+/* Below this a table comes from calloc: mapping it would waste more than it saves. */
+#define MAP_THRESHOLD (1u << 21)
+
+void *mdc_table_alloc(size_t bytes)
+{
+#ifdef MDC_USE_MMAP
+    if (bytes >= MAP_THRESHOLD) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+        return p;
+    }
+#endif
+    return calloc(bytes ? bytes : 1, 1);
+}
+
+void mdc_table_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+#ifdef MDC_USE_MMAP
+    if (bytes >= MAP_THRESHOLD) {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    free(p);
+}
