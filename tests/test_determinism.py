@@ -1,0 +1,71 @@
+"""Compressed bytes depend only on input and parameters: the C core built by
+different compilers and with different optimisation flags (vectorised or
+not, -march=native, FMA contraction allowed) writes identical bytes, and so
+does the installed extension."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from midicoth import _core
+
+from test_engine import SAMPLES, pseudo_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRC = ROOT / "csrc"
+DRIVER = ROOT / "tests" / "c" / "mdc_raw.c"
+
+BUILDS = {
+    "gcc-O0": ["gcc", "-O0"],
+    "gcc-O3-native": ["gcc", "-O3", "-march=native", "-ffp-contract=fast", "-funroll-loops"],
+    "gcc-O2-novec": ["gcc", "-O2", "-fno-tree-vectorize"],
+    "clang-O2": ["clang", "-O2"],
+    "clang-O3-native": ["clang", "-O3", "-march=native", "-ffp-contract=fast"],
+}
+
+INPUTS = {
+    "text": pseudo_text(60000, seed=9),
+    "random": SAMPLES["random"][:6000],
+    "records": SAMPLES["binary_records"],
+    "all256": SAMPLES["all256x8"],
+}
+
+PARAMS = [(16, _core.ALL_STAGES), (32, _core.STAGE_MATCH | _core.STAGE_TWEEDIE)]
+
+
+def build(name: str, out_dir: Path) -> Path:
+    cmd = BUILDS[name]
+    if shutil.which(cmd[0]) is None:
+        pytest.skip(f"{cmd[0]} is not installed")
+    exe = out_dir / name
+    sources = [str(DRIVER)] + sorted(str(p) for p in CSRC.glob("*.c"))
+    subprocess.run(cmd + ["-std=c99", f"-I{CSRC}", "-o", str(exe)] + sources + ["-lm"],
+                   check=True, capture_output=True)
+    return exe
+
+
+@pytest.fixture(scope="module")
+def extension_outputs() -> dict[tuple[str, int, int], bytes]:
+    out = {}
+    for key, data in INPUTS.items():
+        for memory, stages in PARAMS:
+            enc = _core.Encoder(memory_mib=memory, stages=stages)
+            out[key, memory, stages] = enc.compress(data) + enc.end_segment()
+    return out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="builds with a POSIX C toolchain")
+@pytest.mark.parametrize("name", sorted(BUILDS))
+def test_build_writes_identical_bytes(name: str, tmp_path: Path, extension_outputs) -> None:
+    exe = build(name, tmp_path)
+    for key, data in INPUTS.items():
+        for memory, stages in PARAMS:
+            run = subprocess.run([str(exe), str(memory), str(stages)], input=data,
+                                 capture_output=True, check=False)
+            assert run.returncode == 0, run.stderr.decode()
+            assert run.stdout == extension_outputs[key, memory, stages], (name, key)
