@@ -32,14 +32,17 @@ static inline uint32_t blend_keep(uint32_t a, uint32_t b)
 }
 
 /* dist += w * onehot(byte). */
-static inline void blend_add_onehot(uint32_t *dist, int byte, uint32_t weight)
+static inline void blend_add_onehot(mdc_dist *dist, int byte, uint32_t weight)
 {
-    dist[byte] += weight << (MDC_DIST_BITS - 16);
+    uint32_t add = weight << (MDC_DIST_BITS - 16);
+    uint32_t p = dist->p[byte] += add;
+    dist->total += add;
+    dist->max = p > dist->max ? p : dist->max;
 }
 
 /* dist += w * count / total over a slot's symbols. With `spread` non-NULL,
  * the mass of symbol 0 goes in equal parts to the BLEND_SPREAD bytes it
  * lists. */
-void blend_add_slot(uint32_t *dist, const ctx_slot *s, uint32_t weight, const uint8_t *spread);
+void blend_add_slot(mdc_dist *dist, const ctx_slot *s, uint32_t weight, const uint8_t *spread);
 
 #endif

@@ -18,12 +18,32 @@
 #define MDC_DIST_ONE (1u << MDC_DIST_BITS)
 #define MDC_P_ONE 65536u
 
+/* A byte distribution, with its largest weight and its sum kept up to date
+ * by whoever writes it (the calibrator's shape bin needs the one, the tree
+ * walk the other; keeping them saves a pass over the 256 weights). */
+typedef struct {
+    uint32_t p[256];
+    uint32_t max, total;
+} mdc_dist;
+
 /* One switch turns on internal asserts: build with -DMDC_DEBUG. */
 #ifdef MDC_DEBUG
 #include <assert.h>
 #define MDC_ASSERT(x) assert(x)
 #else
 #define MDC_ASSERT(x) ((void)0)
+#endif
+
+/* The loops over all 256 bytes get an AVX2 clone where the toolchain can
+ * choose one at load time (GNU ifunc). They are integer code, so either
+ * clone gives the same result. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define MDC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef MDC_VECTOR_CLONES
+#define MDC_VECTOR_CLONES
 #endif
 
 /* A 64-bit mixer (the finaliser of splitmix64): every input bit affects every

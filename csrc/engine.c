@@ -22,7 +22,7 @@
  * subtrees and leaves the nodes above it unchanged.
  *
  * Fixed-point scales: the distribution is 256 uint32 weights summing to
- * about 2^24, each >= 1 (common.h); confidences, blend weights and binary
+ * about 2^24, each >= 1 (mdc_dist, common.h); confidences, blend weights and binary
  * probabilities are 16-bit fractions (65536 = 1); a coded P(right) is
  * clamped to [1, 65535]. No floating point is on the coding path, so the
  * output is the same for every compiler, flag and CPU.
@@ -72,8 +72,7 @@ struct mdc_engine {
     highctx_model highctx;
     tweedie_model tweedie;
 
-    uint32_t dist[256];
-    uint32_t total;         /* sum of dist */
+    mdc_dist dist;
 
     coder_state coder;
     int segment_open;       /* encoder: bits coded since the last flush */
@@ -171,7 +170,7 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
 static void predict(mdc_engine *e)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
-    uint32_t *dist = e->dist;
+    mdc_dist *dist = &e->dist;
     uint32_t w_match = 0, w_word = 0, w_high = 0;
 
     if (e->stages & MDC_STAGE_MATCH) {
@@ -200,14 +199,8 @@ static void predict(mdc_engine *e)
     if (w_high)
         blend_add_slot(dist, e->highctx.pred, w_high, NULL);
 
-    uint32_t max = 0, total = 0;
-    for (int c = 0; c < 256; c++) {
-        max = dist[c] > max ? dist[c] : max;
-        total += dist[c];
-    }
-    e->total = total;
     if (e->stages & MDC_STAGE_TWEEDIE)
-        tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, max, total);
+        tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, dist->max, dist->total);
 }
 
 /* Walking the tree: the node being coded, its level and its mass. */
@@ -222,7 +215,7 @@ typedef struct {
 static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
 {
     int half = 128 >> w->level;
-    const uint32_t *d = e->dist + w->lo;
+    const uint32_t *d = e->dist.p + w->lo;
     uint32_t left = 0;
     for (int i = 0; i < half; i++)
         left += d[i];
@@ -281,6 +274,7 @@ static void update(mdc_engine *e, int c)
         highctx_update(&e->highctx, c);
 }
 
+MDC_VECTOR_CLONES
 size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
                   uint8_t *out, size_t out_cap)
 {
@@ -288,7 +282,7 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
     while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
         int c = in[i++];
         predict(e);
-        tree_walk w = {0, 1, 0, e->total, 0};
+        tree_walk w = {0, 1, 0, e->dist.total, 0};
         for (int level = 0; level < 8; level++) {
             int bit = (c >> (7 - level)) & 1;
             uint32_t p = node_p(e, &w);
@@ -325,6 +319,7 @@ uint64_t mdc_decode_remaining(const mdc_engine *e)
     return e->remaining;
 }
 
+MDC_VECTOR_CLONES
 size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, size_t *consumed,
                   uint8_t *out, size_t out_cap)
 {
@@ -338,7 +333,7 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
         if (!final && in_len - src.pos < DECODE_LOOKAHEAD)
             break;
         predict(e);
-        tree_walk w = {0, 1, 0, e->total, 0};
+        tree_walk w = {0, 1, 0, e->dist.total, 0};
         for (int level = 0; level < 8; level++) {
             uint32_t p = node_p(e, &w);
             int bit = coder_decode(&e->coder, p, &src);

@@ -61,13 +61,13 @@ static uint32_t spread_slot(const ctx_slot *s, uint8_t *excluded, uint8_t *list,
     int listed = *nlist;
     for (int i = 0; i < s->nsym; i++) {
         int c = s->sym[i];
-        uint32_t open = (uint32_t)(excluded[c] == 0);
+        uint32_t open = 0u - (uint32_t)(excluded[c] == 0);
         uint32_t p = (s->cnt[i] * r) >> R_SHIFT;
         p += (p == 0);
-        dist[c] = open ? p : dist[c];
+        dist[c] = (p & open) | (dist[c] & ~open);
         excluded[c] = 1;
         list[listed] = (uint8_t)c;
-        listed += (int)open;
+        listed += (int)(open & 1);
     }
     *nlist = listed;
     return (uint32_t)(((uint64_t)d * r) >> R_SHIFT);
@@ -86,8 +86,10 @@ static void open_sums(const ppm_row *row, const uint8_t *list, int nlist, uint32
     }
 }
 
-void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, uint32_t *dist)
+MDC_VECTOR_CLONES
+void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist *out)
 {
+    uint32_t *dist = out->p;
     uint8_t excluded[256], list[256];
     int nlist = 0;
 
@@ -158,15 +160,22 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, uint32_t
     uint32_t unseen = 256 - nexcl - d0;
     uint32_t each = unseen ? mass / unseen : 0;
     each += (each == 0);
+    uint32_t max = 0, total = 0;
     for (int c = 0; c < 256; c++) {
         uint32_t p = (c0[c] * r) >> R_SHIFT;
         p += (p == 0);
         uint32_t seen = 0u - (uint32_t)(c0[c] != 0);
         uint32_t open = 0u - (uint32_t)(excluded[c] == 0);
         p = (p & seen) | (each & ~seen);
-        dist[c] = (p & open) | (dist[c] & ~open);
+        p = (p & open) | (dist[c] & ~open);
+        dist[c] = p;
+        max = p > max ? p : max;
+        total += p;
     }
+    out->max = max;
+    out->total = total;
 }
+
 static void count(ppm_row *row, int byte)
 {
     if (row->counts[byte] == 0xFFFF) {

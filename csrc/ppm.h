@@ -47,10 +47,9 @@ void ppm_free(ppm_model *m);
 size_t ppm_size(size_t table_bytes);
 
 void ppm_prefetch(const ppm_model *m, uint64_t hist, int avail);
-/* Fill dist[256] with weights summing to about `mass` (at most 2^24), each
- * >= 1. `hist` holds the last bytes (most recent lowest), `avail` how many
+/* Fill dist with weights summing to about `mass` (at most 2^24), each >= 1. `hist` holds the last bytes (most recent lowest), `avail` how many
  * exist (up to 8). */
-void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, uint32_t *dist);
+void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist *dist);
 void ppm_update(ppm_model *m, uint64_t hist, int avail, int byte);
 
 #endif

@@ -15,10 +15,11 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 #define MIN_REAL 10
 #define MAX_COUNT (1u << 30)
 
-/* Index = ((((step * BITCTX + bitctx) * ORDERS + order) * SHAPES + shape)
- *           * CONFS + conf) * PBINS + pbin */
-#define STEP_STRIDE ((uint32_t)TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
-#define BITCTX_STRIDE ((uint32_t)TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
+/* Index = (((((bitctx * ORDERS + order) * SHAPES + shape) * CONFS + conf)
+ *           * STEPS + step) * PBINS + pbin: a node's three steps sit
+ * together, so they share cache lines. */
+#define STEP_STRIDE ((uint32_t)TWD_PBINS)
+#define BITCTX_STRIDE ((uint32_t)TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_STEPS * TWD_PBINS)
 
 size_t tweedie_size(void)
 {
@@ -94,7 +95,7 @@ void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uin
                    uint32_t total)
 {
     t->byte_ctx = (((uint32_t)order_group(ppm_order) * TWD_SHAPES + shape_bin(max, total)) *
-                       TWD_CONFS + conf_bin(ppm_confidence)) * TWD_PBINS;
+                       TWD_CONFS + conf_bin(ppm_confidence)) * TWD_STEPS * TWD_PBINS;
 }
 
 /* The bucket's Tweedie correction, diff / n, shrunk by min(1, SNR / 4);
@@ -162,8 +163,8 @@ void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_
         const twd_bucket *b = &t->table[i];
         if (!b->real)
             continue;
-        int step = (int)(i / STEP_STRIDE);
-        int conf = (int)(i / TWD_PBINS % TWD_CONFS);
+        int step = (int)(i / TWD_PBINS % TWD_STEPS);
+        int conf = (int)(i / (TWD_PBINS * TWD_STEPS) % TWD_CONFS);
         int32_t d = t->delta[i];
         mean_abs_delta[step][conf] += (double)(d < 0 ? -d : d) * b->real;
         observations[step][conf] += b->real;

@@ -58,7 +58,7 @@ typedef struct {
     int16_t *delta;              /* TWD_BUCKETS: the corrections alone, for a
                                     table that stays in cache (304 KiB) */
     uint8_t pbin[4096];          /* p bin by p >> 4 */
-    uint32_t byte_ctx;           /* bucket offset of (order, shape, conf), step 0, bitctx 0 */
+    uint32_t byte_ctx;           /* bucket offset of (order, shape, conf) at bitctx 0 */
     uint32_t used[8][TWD_STEPS]; /* this byte's buckets, per level and step */
     uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
 } tweedie_model;

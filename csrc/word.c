@@ -85,7 +85,7 @@ void word_predict(word_model *w)
     }
 }
 
-void word_blend(const word_model *w, uint32_t weight, uint32_t *dist)
+void word_blend(const word_model *w, uint32_t weight, mdc_dist *dist)
 {
     blend_add_slot(dist, w->pred, weight, w->pred_in_word ? boundary : NULL);
 }

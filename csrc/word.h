@@ -48,7 +48,7 @@ size_t word_size(size_t table_bytes);
 /* Sets w->pred and w->confidence (0 when it has nothing to say). */
 void word_predict(word_model *w);
 /* dist += weight * q (blend.h). */
-void word_blend(const word_model *w, uint32_t weight, uint32_t *dist);
+void word_blend(const word_model *w, uint32_t weight, mdc_dist *dist);
 /* Ask for the slot the next word_predict reads. */
 void word_prefetch(const word_model *w);
 void word_update(word_model *w, int byte);
