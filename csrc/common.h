@@ -35,9 +35,10 @@ typedef struct {
 #endif
 
 /* The loops over all 256 bytes get an AVX2 clone where the toolchain can
- * choose one at load time (GNU ifunc). They are integer code, so either
+ * choose one at load time (GNU ifunc; GCC only: clang 14 mislinks them).
+ * They are integer code, so either
  * clone gives the same result. */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute)
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define MDC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
