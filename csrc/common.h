@@ -74,6 +74,13 @@ static inline uint64_t mdc_ctx_hash(uint64_t hist, uint64_t hist_hi, int len, ui
     return h;
 }
 
+/* A hash's top 32 bits mapped evenly onto [0, n), n < 2^32: tables need
+ * not be powers of two. The low 32 bits stay free for tags. */
+static inline size_t mdc_reduce(uint64_t hash, size_t n)
+{
+    return (size_t)(((hash >> 32) * (uint64_t)n) >> 32);
+}
+
 /* floor(log2(x)) for x > 0, portable and exact. */
 static inline int mdc_ilog2(uint64_t x)
 {

@@ -6,36 +6,30 @@
 
 _Static_assert(sizeof(ctx_slot) == 8 + 2 * CTX_SLOT_SYMS, "a context slot is packed");
 
-static int bucket_bits_for(size_t bytes)
-{
-    size_t buckets = bytes / (sizeof(ctx_slot) * CTX_BUCKET);
-    int bits = 0;
-    while (bits < 40 && ((size_t)2 << bits) <= buckets)
-        bits++;
-    return bits;
-}
+#define BUCKET_BYTES (sizeof(ctx_slot) * CTX_BUCKET)
 
-static size_t ctxtab_size_bits(int bits)
+static size_t buckets_for(size_t bytes)
 {
-    return ((size_t)1 << bits) * CTX_BUCKET * sizeof(ctx_slot);
+    size_t n = bytes / BUCKET_BYTES;
+    return n ? n : 1;
 }
 
 size_t ctxtab_size(size_t bytes)
 {
-    return ctxtab_size_bits(bucket_bits_for(bytes));
+    return buckets_for(bytes) * BUCKET_BYTES;
 }
 
 int ctxtab_init(ctxtab *t, size_t bytes)
 {
-    t->bucket_bits = bucket_bits_for(bytes);
-    t->slots = mdc_table_alloc(ctxtab_size_bits(t->bucket_bits));
+    t->buckets = buckets_for(bytes);
+    t->slots = mdc_table_alloc(t->buckets * BUCKET_BYTES);
     return t->slots ? 0 : -1;
 }
 
 void ctxtab_free(ctxtab *t)
 {
     if (t->slots)
-        mdc_table_free(t->slots, ctxtab_size_bits(t->bucket_bits));
+        mdc_table_free(t->slots, t->buckets * BUCKET_BYTES);
     t->slots = NULL;
 }
 

@@ -8,8 +8,8 @@
  * sit in any slot of the bucket its hash selects, and a new context evicts
  * the slot with the lowest total count (the least evidence lost).
  *
- * Memory: exactly the bytes given to ctxtab_init, rounded down to a power of
- * two; it never grows. Counts are 8-bit: when one would pass 255 all the
+ * Memory: the bytes given to ctxtab_init, rounded down to whole buckets; it
+ * never grows. Counts are 8-bit: when one would pass 255 all the
  * slot's counts are halved, which also lets old statistics fade.
  */
 #ifndef MDC_CTXTAB_H
@@ -33,13 +33,12 @@ typedef struct {
 
 typedef struct {
     ctx_slot *slots;
-    int bucket_bits;            /* log2 of the number of buckets */
+    size_t buckets;
 } ctxtab;
 
 static inline ctx_slot *ctxtab_bucket(const ctxtab *t, uint64_t hash)
 {
-    size_t b = t->bucket_bits ? (size_t)(hash >> (64 - t->bucket_bits)) : 0;
-    return t->slots + b * CTX_BUCKET;
+    return t->slots + mdc_reduce(hash, t->buckets) * CTX_BUCKET;
 }
 
 /* Ask for the bucket of `hash` to be in cache by the time it is looked up. */

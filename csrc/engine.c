@@ -14,25 +14,36 @@
  *   5. tweedie.c  the micro-diffusion calibrator: the distribution is read as
  *                 a binary tree, MSB first; each node's P(right) on the
  *                 byte's path is corrected in 3 Tweedie steps.
- *   6. coder.h    a binary arithmetic coder codes the 8 decisions.
+ *   6. mixer.c    (ours) at each node, two logistic mixers, their weights
+ *                 chosen by the level and by the node (each also by the
+ *                 match state), combine the calibrated P(right), the blend's
+ *                 own, the binary context models of binctx.c (orders 1-4
+ *                 and 6, and the current word) and the match model's
+ *                 expected bit; their outputs are averaged in the stretch
+ *                 domain.
+ *   7. apm.c      (ours) an adaptive probability map by node and match state
+ *                 refines that: p <- (p + 3 apm(p)) / 4.
+ *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
- * Then every stage learns the true byte, in the same order. The decoder runs
- * the identical model and learns the path bit by bit, which is why only the
- * 8 nodes on the path are ever calibrated: a correction rescales a node's
- * subtrees and leaves the nodes above it unchanged.
+ * Then every stage learns the true byte. The decoder runs the identical
+ * model and learns the path bit by bit, which is why only the 8 nodes on
+ * the path are ever calibrated: a correction rescales a node's subtrees and
+ * leaves the nodes above it unchanged.
  *
  * Fixed-point scales: the distribution is 256 uint32 weights summing to
- * about 2^24, each >= 1 (mdc_dist, common.h); confidences, blend weights and binary
- * probabilities are 16-bit fractions (65536 = 1); a coded P(right) is
- * clamped to [1, 65535]. No floating point is on the coding path, so the
- * output is the same for every compiler, flag and CPU.
+ * about 2^24, each >= 1 (mdc_dist, common.h); confidences, blend weights and
+ * binary probabilities are 16-bit fractions (65536 = 1); stretched
+ * probabilities are in 1/256 (squash.h); a coded P(right) is clamped to
+ * [1, 65535]. No floating point is on the coding path, so the output is the
+ * same for every compiler, flag and CPU.
  *
- * Memory: the budget (a power of two, MiB) less the fixed tables (the
- * calibrator's 4.7 MiB, PPM orders 0-1) is shared out in powers of two:
- * 8/26 each to the PPM and high-order context tables, 4/26 to the match
- * history, 1/26 to each of the five match tables and 1/26 to the word model.
- * Tables of stages switched off are not allocated. Nothing is allocated
- * after mdc_engine_new.
+ * Memory: the budget (a power of two, MiB) less the fixed part (the
+ * calibrator's 4 MiB, PPM orders 0-1, the mixers) is shared out in 64ths:
+ * 14 each to the PPM and high-order context tables, 2 to the word model,
+ * 4 to each of the five hashed binary context models, and, rounded down to
+ * powers of two, 8 to the match history and 1 to each of its five tables. Tables of
+ * stages switched off are not allocated. Nothing is allocated after
+ * mdc_engine_new.
  */
 #include "midicoth.h"
 
@@ -40,10 +51,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apm.h"
+#include "binctx.h"
 #include "blend.h"
 #include "coder.h"
 #include "highctx.h"
 #include "match.h"
+#include "mixer.h"
 #include "ppm.h"
 #include "tweedie.h"
 #include "word.h"
@@ -56,6 +70,15 @@
 #define HIGHCTX_SCALE 200
 #define HIGHCTX_CAP 39322 /* 0.60 */
 #define MIN_CONF 655      /* 0.01: below it a stage abstains */
+
+/* Stage 6: the binary context models (orders 1-4, 6, the word), the
+ * mixers' learning rate, and the match model's entries (streak 0..15 x
+ * confidence quarter). */
+#define BINCTX_MODELS 6
+#define MIX_LR 2
+#define MATCH_STATES 4
+#define MATCH_ENTRIES 64
+#define MATCH_RATE 6
 
 /* The lookahead a decoded byte may need: 8 decisions, each shifting in at
  * most 4 bytes. */
@@ -71,6 +94,13 @@ struct mdc_engine {
     word_model word;
     highctx_model highctx;
     tweedie_model tweedie;
+    stretch_table stretch;
+    binctx binctx[BINCTX_MODELS];
+    mixer mix_level, mix_node;
+    apm final_apm;
+    uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
+    int match_entry[8];                  /* per level: the entry used, -1 if none */
+    uint32_t match_state;                /* 0: no match, 1-3: streak < 8, < 32, longer */
 
     mdc_dist dist;
 
@@ -85,7 +115,7 @@ struct mdc_engine {
 };
 
 typedef struct {
-    size_t ppm, highctx, word;
+    size_t ppm, highctx, word, binctx;
     int ring_bits, match_bits;
 } layout;
 
@@ -97,16 +127,22 @@ static size_t pow2_floor(size_t x)
     return p;
 }
 
+static size_t fixed_bytes(void)
+{
+    return sizeof(mdc_engine) + tweedie_size() + ppm_size(0) + binctx_size(256 * 17 * 64) +
+           (8 + 256) * MATCH_STATES * MIX_INPUTS * sizeof(int32_t) +
+           256 * MATCH_STATES * 33 * sizeof(uint16_t);
+}
+
 static layout layout_for(unsigned memory_mib)
 {
-    size_t budget = (size_t)memory_mib << 20;
-    size_t fixed = tweedie_size() + ppm_size(0) + sizeof(mdc_engine);
-    size_t part = (budget - fixed) / 26;
+    size_t part = (((size_t)memory_mib << 20) - fixed_bytes()) / 64;
     layout l;
-    l.ppm = pow2_floor(part * 8);
-    l.highctx = pow2_floor(part * 8);
-    l.word = pow2_floor(part);
-    l.ring_bits = mdc_ilog2(pow2_floor(part * 4));
+    l.ppm = part * 14;
+    l.highctx = part * 14;
+    l.word = part * 2;
+    l.binctx = part * 4;
+    l.ring_bits = mdc_ilog2(pow2_floor(part * 8));
     l.match_bits = mdc_ilog2(pow2_floor(part) / sizeof(uint32_t));
     return l;
 }
@@ -120,8 +156,8 @@ int mdc_params_valid(unsigned memory_mib, unsigned stages)
 size_t mdc_engine_bytes(unsigned memory_mib)
 {
     layout l = layout_for(memory_mib);
-    return sizeof(mdc_engine) + tweedie_size() + ppm_size(l.ppm) + highctx_size(l.highctx) +
-           word_size(l.word) + match_size(l.ring_bits, l.match_bits);
+    return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) + word_size(l.word) +
+           match_size(l.ring_bits, l.match_bits) + (BINCTX_MODELS - 1) * binctx_size(l.binctx);
 }
 
 void mdc_engine_free(mdc_engine *e)
@@ -133,6 +169,11 @@ void mdc_engine_free(mdc_engine *e)
     word_free(&e->word);
     highctx_free(&e->highctx);
     tweedie_free(&e->tweedie);
+    for (int k = 0; k < BINCTX_MODELS; k++)
+        binctx_free(&e->binctx[k]);
+    mixer_free(&e->mix_level);
+    mixer_free(&e->mix_node);
+    apm_free(&e->final_apm);
     free(e->cost);
     free(e);
 }
@@ -157,11 +198,34 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
         fail |= highctx_init(&e->highctx, l.highctx) != 0;
     if (stages & MDC_STAGE_TWEEDIE)
         fail |= tweedie_init(&e->tweedie) != 0;
+    if (stages & MDC_STAGE_MIX) {
+        for (int k = 0; k < BINCTX_MODELS; k++)
+            fail |= binctx_init(&e->binctx[k], k == 0 ? 256 * 17 * 64 : l.binctx) != 0;
+        fail |= mixer_init(&e->mix_level, 8 * MATCH_STATES, MIX_LR) != 0;
+        fail |= mixer_init(&e->mix_node, 256 * MATCH_STATES, MIX_LR) != 0;
+        for (int i = 0; i < MATCH_ENTRIES; i++)
+            e->match_right[i] = 49152; /* 3/4 */
+    }
+    if (stages & MDC_STAGE_APM)
+        fail |= apm_init(&e->final_apm, 256 * MATCH_STATES) != 0;
+    stretch_init(&e->stretch);
     if (fail) {
         mdc_engine_free(e);
         return NULL;
     }
     return e;
+}
+
+/* The context of binary context model k: orders 1-4, order 6, and the
+ * current word (between words, the last one). */
+static uint64_t binctx_hash(const mdc_engine *e, int k)
+{
+    static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 4, 6};
+    if (k < BINCTX_MODELS - 1)
+        return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
+    const word_model *w = &e->word;
+    return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
+                     (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
 }
 
 /* Stages 1-4 and the calibrator's per-byte context: fills dist and cum.
@@ -173,10 +237,17 @@ static void predict(mdc_engine *e)
     mdc_dist *dist = &e->dist;
     uint32_t w_match = 0, w_word = 0, w_high = 0;
 
+    if (e->stages & MDC_STAGE_MIX)
+        for (int k = 0; k < BINCTX_MODELS; k++)
+            binctx_begin(&e->binctx[k], binctx_hash(e, k));
+
+    e->match_state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
         match_predict(&e->match, e->hist, e->hist_hi);
-        if (e->match.predicted >= 0)
+        if (e->match.predicted >= 0) {
             w_match = blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP);
+            e->match_state = e->match.streak < 8 ? 1 : e->match.streak < 32 ? 2 : 3;
+        }
     }
     if (e->stages & MDC_STAGE_WORD) {
         word_predict(&e->word);
@@ -209,6 +280,40 @@ typedef struct {
     uint32_t mass, left; /* the node's mass and its left half's */
 } tree_walk;
 
+/* Stage 6's inputs at a node, and its output. */
+static uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t calibrated, uint32_t blend)
+{
+    const stretch_table *st = &e->stretch;
+    int32_t x[MIX_INPUTS];
+    if (w->level == 3)
+        for (int k = 0; k < BINCTX_MODELS; k++)
+            binctx_prefetch_low(&e->binctx[k], w->node);
+    if (w->level == 4)
+        for (int k = 0; k < BINCTX_MODELS; k++)
+            binctx_low(&e->binctx[k], w->node & 15);
+    x[0] = stretch(st, calibrated);
+    x[1] = stretch(st, blend);
+    for (int k = 0; k < BINCTX_MODELS; k++)
+        x[2 + k] = stretch(st, binctx_p(&e->binctx[k], w->level, w->node));
+    x[8] = 256; /* bias */
+    /* The match model's expected bit, while its byte agrees with the path. */
+    x[9] = 0;
+    e->match_entry[w->level] = -1;
+    int predicted = e->match.predicted;
+    if (e->match_state && ((predicted | 256) >> (8 - w->level)) == w->node) {
+        int entry = (int)(e->match.streak < 15 ? e->match.streak : 15) * 4 +
+                    (int)(e->match.confidence >> 14);
+        int32_t sure = stretch(st, e->match_right[entry]);
+        e->match_entry[w->level] = entry;
+        x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
+    }
+    uint32_t by_level = mixer_p(&e->mix_level, w->level,
+                                (uint32_t)w->level * MATCH_STATES + e->match_state, x);
+    uint32_t by_node = mixer_p(&e->mix_node, w->level,
+                               (uint32_t)w->node * MATCH_STATES + e->match_state, x);
+    return clamp_p(squash((stretch(st, by_level) + stretch(st, by_node)) / 2));
+}
+
 /* The coded P(right) of the walk's node. Its left half's mass is summed
  * here (a loop the compiler vectorises), so a byte costs 255 additions
  * rather than a prefix sum of the whole distribution. */
@@ -220,10 +325,17 @@ static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
     for (int i = 0; i < half; i++)
         left += d[i];
     w->left = left;
-    uint32_t p = (uint32_t)(((uint64_t)(w->mass - left) << 16) / w->mass);
-    p = p < 1 ? 1 : p > 65535 ? 65535 : p;
+    uint32_t blend = clamp_p((uint32_t)(((uint64_t)(w->mass - left) << 16) / w->mass));
+    uint32_t p = blend;
     if (e->stages & MDC_STAGE_TWEEDIE)
         p = tweedie_node(&e->tweedie, w->level, w->node, p);
+    if (e->stages & MDC_STAGE_MIX)
+        p = mix_node(e, w, p, blend);
+    if (e->stages & MDC_STAGE_APM) {
+        uint32_t ctx = (uint32_t)w->node * MATCH_STATES + e->match_state;
+        uint32_t refined = apm_p(&e->final_apm, &e->stretch, w->level, p, ctx);
+        p = clamp_p((p + 3 * refined + 2) / 4);
+    }
     return p;
 }
 
@@ -255,20 +367,40 @@ static void update(mdc_engine *e, int c)
     e->hist = (hist << 8) | (uint64_t)c;
     e->nbytes++;
     ppm_prefetch(&e->ppm, e->hist, next_avail);
+    if (e->stages & MDC_STAGE_MIX)
+        for (int k = 0; k < BINCTX_MODELS - 1; k++)
+            binctx_prefetch(&e->binctx[k], binctx_hash(e, k));
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_prefetch(&e->highctx, e->hist, next_avail);
     if (e->stages & MDC_STAGE_MATCH)
         match_prefetch(&e->match, e->hist, e->hist_hi);
 
-    if (e->stages & MDC_STAGE_TWEEDIE)
-        for (int level = 0; level < 8; level++)
-            tweedie_update(&e->tweedie, level, (c >> (7 - level)) & 1);
+    for (int level = 0; level < 8; level++) {
+        int bit = (c >> (7 - level)) & 1, node = (c | 256) >> (8 - level);
+        if (e->stages & MDC_STAGE_TWEEDIE)
+            tweedie_update(&e->tweedie, level, bit);
+        if (e->stages & MDC_STAGE_MIX) {
+            mixer_update(&e->mix_level, level, bit);
+            mixer_update(&e->mix_node, level, bit);
+            for (int k = 0; k < BINCTX_MODELS; k++)
+                binctx_update(&e->binctx[k], level, node, bit);
+            if (e->match_entry[level] >= 0) {
+                int right = ((e->match.predicted >> (7 - level)) & 1) == bit;
+                uint16_t *q = &e->match_right[e->match_entry[level]];
+                *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / (1 << MATCH_RATE));
+            }
+        }
+        if (e->stages & MDC_STAGE_APM)
+            apm_update(&e->final_apm, level, bit);
+    }
     ppm_update(&e->ppm, hist, avail, c);
     if (e->stages & MDC_STAGE_MATCH)
         match_update(&e->match, hist, hist_hi, c);
     if (e->stages & MDC_STAGE_WORD) {
         word_update(&e->word, c);
         word_prefetch(&e->word);
+        if (e->stages & MDC_STAGE_MIX)
+            binctx_prefetch(&e->binctx[BINCTX_MODELS - 1], binctx_hash(e, BINCTX_MODELS - 1));
     }
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_update(&e->highctx, c);

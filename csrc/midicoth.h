@@ -20,12 +20,16 @@
 /* Bumped whenever the model or coder changes a single emitted bit. */
 #define MDC_MODEL_VERSION 1
 
-/* Stages after PPM, each switchable (PPM itself is always on). */
+/* Stages after PPM, each switchable (PPM itself is always on). The first
+ * four are the paper's pipeline; MIX and APM are ours. */
 #define MDC_STAGE_MATCH 1u
 #define MDC_STAGE_WORD 2u
 #define MDC_STAGE_HIGHCTX 4u
 #define MDC_STAGE_TWEEDIE 8u
-#define MDC_ALL_STAGES 15u
+#define MDC_STAGE_MIX 16u  /* node mixer over the calibrated blend and binary contexts */
+#define MDC_STAGE_APM 32u  /* final adaptive probability map */
+#define MDC_PAPER_STAGES 15u
+#define MDC_ALL_STAGES 63u
 
 /* The memory budget, MiB: a power of two. Table sizes follow from it alone. */
 #define MDC_MIN_MEMORY_MIB 16u

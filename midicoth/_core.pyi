@@ -15,6 +15,9 @@ STAGE_MATCH: int      # match model (context lengths 4..16)
 STAGE_WORD: int       # trie word model + bigrams
 STAGE_HIGHCTX: int    # hashed contexts of orders 5..8
 STAGE_TWEEDIE: int    # micro-diffusion calibrator
+STAGE_MIX: int        # node mixer over the calibrated blend and binary context models
+STAGE_APM: int        # final adaptive probability map
+PAPER_STAGES: int     # the paper's pipeline alone (match | word | highctx | tweedie)
 ALL_STAGES: int       # the default: every stage on
 MODEL_VERSION: int    # changes whenever the model changes what it emits
 MIN_MEMORY_MIB: int

@@ -1,0 +1,74 @@
+/*
+ * binctx — direct binary context models (stage 6, with the mixer).
+ *
+ * For a byte context, one adaptive probability per node of the byte's
+ * binary tree, kept per nibble as in lpaq: the context's hash picks a slot
+ * of 16 uint16 (32 bytes) for the 15 nodes of the high nibble, and the hash
+ * extended by that nibble picks another for the 15 nodes of the low one.
+ * Entry 0 of a slot holds a 16-bit tag; a slot is looked for in a pair (one
+ * cache line) and, when absent, takes the place of the pair's less
+ * experienced slot.
+ *
+ * Entry: a 12-bit probability of a 1 above a 4-bit count n; each bit moves
+ * the probability by 1 / (n + 1.5) of the error and counts up to 15, so a
+ * new context learns fast and an old one settles at a rate of 1/16.5. Both
+ * are stored XOR 0x8000, so zeroed memory reads as p = 1/2, n = 0, and
+ * tables start as untouched zero pages.
+ */
+#ifndef MDC_BINCTX_H
+#define MDC_BINCTX_H
+
+#include "common.h"
+
+typedef struct {
+    uint16_t *t;       /* 16 * slots entries */
+    size_t pairs;      /* slot pairs */
+    uint64_t hash;     /* this byte's context */
+    uint16_t *nib[2];  /* this byte's slots: high nibble, low nibble */
+} binctx;
+
+int binctx_init(binctx *b, size_t bytes);
+void binctx_free(binctx *b);
+size_t binctx_size(size_t bytes);
+
+/* The hash of the low nibble's slot, once the high nibble is known. */
+static inline uint64_t binctx_low_hash(uint64_t hash, int high_nibble)
+{
+    return mdc_mix64(hash + 0x100 + (uint64_t)high_nibble);
+}
+
+static inline void binctx_prefetch(const binctx *b, uint64_t hash)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(b->t + mdc_reduce(hash, b->pairs) * 32);
+#else
+    (void)b;
+    (void)hash;
+#endif
+}
+
+/* Start a byte in context `hash`: selects the high nibble's slot. */
+void binctx_begin(binctx *b, uint64_t hash);
+/* Ask for both slots the low nibble may use, once 3 bits are known
+ * (`node` is the heap index at level 3). */
+void binctx_prefetch_low(const binctx *b, int node);
+/* Select the low nibble's slot (call at level 4). */
+void binctx_low(binctx *b, int high_nibble);
+
+/* A node's (heap index 1..255 at `level`) slot entry, 1..15. */
+static inline uint16_t *binctx_entry(const binctx *b, int level, int node)
+{
+    if (level < 4)
+        return &b->nib[0][node];
+    return &b->nib[1][(1 << (level - 4)) | (node & ((1 << (level - 4)) - 1))];
+}
+
+/* 16-bit P(1) at a node. */
+static inline uint32_t binctx_p(const binctx *b, int level, int node)
+{
+    return ((uint32_t)(*binctx_entry(b, level, node) ^ 0x8000u) & 0xFFF0u) | 8u;
+}
+
+void binctx_update(binctx *b, int level, int node, int bit);
+
+#endif

@@ -1,0 +1,49 @@
+#include "mixer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mixer_init(mixer *m, uint32_t sets, int lr)
+{
+    memset(m, 0, sizeof(*m));
+    m->sets = sets;
+    m->lr = lr;
+    m->w = malloc((size_t)sets * MIX_INPUTS * sizeof(int32_t));
+    if (!m->w)
+        return -1;
+    for (uint32_t i = 0; i < sets * MIX_INPUTS; i++)
+        m->w[i] = i % MIX_INPUTS == 0 ? 65536 : 0;
+    return 0;
+}
+
+void mixer_free(mixer *m)
+{
+    free(m->w);
+    m->w = NULL;
+}
+
+uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
+{
+    const int32_t *w = m->w + (size_t)set * MIX_INPUTS;
+    int64_t dot = 0;
+    for (int i = 0; i < MIX_INPUTS; i++) {
+        m->x[level][i] = x[i];
+        dot += (int64_t)x[i] * w[i];
+    }
+    m->set[level] = set;
+    /* dot / 65536, rounded toward minus infinity without shifting a
+     * negative number (implementation-defined in C). */
+    int64_t s = dot >= 0 ? dot / 65536 : -((-dot + 65535) / 65536);
+    s = s > STRETCH_MAX ? STRETCH_MAX : s < -STRETCH_MAX ? -STRETCH_MAX : s;
+    uint32_t p = clamp_p(squash((int32_t)s));
+    m->p[level] = p;
+    return p;
+}
+
+void mixer_update(mixer *m, int level, int bit)
+{
+    int64_t err = (bit ? 65535 : 0) - (int64_t)m->p[level];
+    int32_t *w = m->w + (size_t)m->set[level] * MIX_INPUTS;
+    for (int i = 0; i < MIX_INPUTS; i++)
+        w[i] += (int32_t)((int64_t)m->x[level][i] * err * m->lr / 65536);
+}
