@@ -77,7 +77,11 @@ void binctx_update(binctx *b, int level, int node, int bit)
     uint32_t e = *slot_entry ^ 0x8000u;
     uint32_t n = e & 15;
     int32_t p = (int32_t)(e >> 4);
-    p += (((bit ? 4095 : 0) - p) * (int32_t)rate[n]) / 65536;
+    /* p moves toward the bit by |error| * rate / 2^16, rounded toward p. */
+    if (bit)
+        p += (int32_t)(((uint32_t)(4095 - p) * rate[n]) >> 16);
+    else
+        p -= (int32_t)(((uint32_t)p * rate[n]) >> 16);
     p = p < 1 ? 1 : p > 4094 ? 4094 : p;
     n += n < 15;
     *slot_entry = (uint16_t)(((uint32_t)p << 4 | n) ^ 0x8000u);

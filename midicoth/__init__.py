@@ -1,0 +1,76 @@
+"""Midicoth: lossless compression by micro-diffusion.
+
+Context models predict each next byte, a calibrator corrects the blended
+prediction by binary-tree Tweedie denoising, and an arithmetic coder turns
+it into bits. The API follows the standard library's :mod:`lzma`::
+
+    import midicoth
+    packed = midicoth.compress(data)
+    assert midicoth.decompress(packed) == data
+    with midicoth.open("notes.txt.mdc", "wt", encoding="utf-8") as f:
+        f.write("hello\\n")
+"""
+
+from importlib import metadata as _metadata
+
+from ._core import (
+    ALL_STAGES,
+    DEFAULT_MEMORY_MIB,
+    MAX_MEMORY_MIB,
+    MIN_MEMORY_MIB,
+    MODEL_VERSION,
+    PAPER_STAGES,
+    STAGE_APM,
+    STAGE_HIGHCTX,
+    STAGE_MATCH,
+    STAGE_MIX,
+    STAGE_TWEEDIE,
+    STAGE_WORD,
+)
+from .api import (
+    MidicothCompressor,
+    MidicothDecompressor,
+    MidicothFile,
+    compress,
+    decompress,
+    open,
+)
+from .format import (
+    DEFAULT_BLOCK_SIZE,
+    FORMAT_VERSION,
+    MAX_BLOCK_SIZE,
+    MIN_BLOCK_SIZE,
+    MidicothError,
+)
+
+try:
+    __version__: str = _metadata.version("midicoth")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ALL_STAGES",
+    "DEFAULT_BLOCK_SIZE",
+    "DEFAULT_MEMORY_MIB",
+    "FORMAT_VERSION",
+    "MAX_BLOCK_SIZE",
+    "MAX_MEMORY_MIB",
+    "MIN_BLOCK_SIZE",
+    "MIN_MEMORY_MIB",
+    "MODEL_VERSION",
+    "PAPER_STAGES",
+    "STAGE_APM",
+    "STAGE_HIGHCTX",
+    "STAGE_MATCH",
+    "STAGE_MIX",
+    "STAGE_TWEEDIE",
+    "STAGE_WORD",
+    "MidicothCompressor",
+    "MidicothDecompressor",
+    "MidicothError",
+    "MidicothFile",
+    "__version__",
+    "compress",
+    "decompress",
+    "open",
+]

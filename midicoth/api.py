@@ -1,0 +1,782 @@
+"""The Python API: one-shot functions, streaming objects and the file class.
+
+Shaped like the standard library's :mod:`lzma`:
+
+* :class:`MidicothCompressor` and :class:`MidicothDecompressor` turn the
+  engine's coder segments into a framed, checksummed stream (docs/FORMAT.md);
+* :func:`compress` and :func:`decompress` are one-shot wrappers of them;
+* :class:`MidicothFile` (via :func:`open`) reads through a small raw reader
+  under :class:`io.BufferedReader` and writes through a compressor.
+
+Every kind of bad or damaged data raises :class:`MidicothError`; bad
+arguments raise :class:`ValueError` or :class:`TypeError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+import io
+import os
+import threading
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Any, Union
+
+from . import _core
+from .format import (
+    BLOCK_HEADER_SIZE,
+    DEFAULT_BLOCK_SIZE,
+    MAGIC,
+    MAX_BLOCK_SIZE,
+    MIN_BLOCK_SIZE,
+    SOLID_BLOCK_SIZE,
+    STREAM_HEADER_SIZE,
+    MidicothError,
+    StreamParams,
+    check_decodable,
+    max_coded_size,
+    memory_mib_valid,
+    pack_block_header,
+    pack_end_marker,
+    pack_stream_header,
+    parse_block_header,
+    parse_stream_header,
+)
+
+__all__ = [
+    "MidicothCompressor",
+    "MidicothDecompressor",
+    "MidicothError",
+    "MidicothFile",
+    "compress",
+    "decompress",
+    "open",
+]
+
+Buffer = Union[bytes, bytearray, memoryview]
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+
+_READ_CHUNK = 1 << 16  # compressed bytes a file reader asks for at a time
+_DECODE_PIECE = 1 << 20  # most bytes asked of the engine at once (it allocates that much)
+
+
+def _check_params(memory_mib: int, stages: int, block_size: int | None, threads: int) -> None:
+    for name, value in (("memory_mib", memory_mib), ("stages", stages), ("threads", threads)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not memory_mib_valid(memory_mib):
+        raise ValueError(
+            f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
+            f"{_core.MAX_MEMORY_MIB}, not {memory_mib}"
+        )
+    if stages < 0 or stages & ~_core.ALL_STAGES:
+        raise ValueError(f"stages must be a combination of the STAGE_* flags, not {stages:#x}")
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+    if block_size is not None:
+        if not isinstance(block_size, int) or isinstance(block_size, bool):
+            raise TypeError(f"block_size must be an int or None, not {type(block_size).__name__}")
+        if not MIN_BLOCK_SIZE <= block_size <= MAX_BLOCK_SIZE:
+            raise ValueError(
+                f"block_size must be between {MIN_BLOCK_SIZE} and {MAX_BLOCK_SIZE}, "
+                f"not {block_size}"
+            )
+
+
+def _compress_block(data: bytes, memory_mib: int, stages: int) -> bytes:
+    """Code one independent block with a fresh engine; return header + body.
+
+    Runs in worker threads: the engine releases the GIL while it codes.
+    """
+    encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
+    body = encoder.compress(data) + encoder.end_segment()
+    return _frame_block(len(data), body, zlib.crc32(data))
+
+
+def _frame_block(usize: int, body: bytes, crc: int) -> bytes:
+    """Prefix a block's coded bytes with its header."""
+    if not 1 <= len(body) <= max_coded_size(usize):  # the engine broke its contract
+        raise RuntimeError(f"engine coded {usize} bytes to {len(body)} bytes")
+    return pack_block_header(usize, len(body), crc) + body
+
+
+class MidicothCompressor:
+    """Compress data incrementally into one Midicoth stream.
+
+    ``memory_mib`` sets the model's memory budget (the decoder will use the
+    same). ``stages`` selects model stages (a combination of ``STAGE_*``).
+
+    With ``block_size=None`` and ``threads=1`` the stream is *solid*: one
+    model learns from all of the input, which gives the best ratio. Giving
+    ``block_size`` (bytes) makes *independent* blocks, each coded by a fresh
+    model, so a damaged block is reported by its index and blocks can be
+    coded on ``threads`` cores at once. ``threads > 1`` without a block size
+    uses independent blocks of :data:`DEFAULT_BLOCK_SIZE` (as ``xz -T``
+    does). For a given block size, the output does not depend on
+    ``threads``.
+
+    Call :meth:`compress` with successive chunks and :meth:`flush` once at
+    the end; join all the returned bytes. Output arrives a block at a time.
+    """
+
+    def __init__(
+        self,
+        *,
+        memory_mib: int = _core.DEFAULT_MEMORY_MIB,
+        stages: int = _core.ALL_STAGES,
+        block_size: int | None = None,
+        threads: int = 1,
+    ) -> None:
+        _check_params(memory_mib, stages, block_size, threads)
+        independent = block_size is not None or threads > 1
+        if block_size is None:
+            block_size = DEFAULT_BLOCK_SIZE if independent else SOLID_BLOCK_SIZE
+        self._params = StreamParams(
+            memory_mib=memory_mib,
+            stages=stages,
+            model_version=_core.MODEL_VERSION,
+            independent=independent,
+            block_size=block_size,
+        )
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._header: bytes | None = pack_stream_header(self._params)
+        self._total = 0
+        self._flushed = False
+        # solid mode: one engine; the open block's coded pieces and CRC
+        self._encoder: _core.Encoder | None = None
+        self._coded: list[bytes] = []
+        self._block_len = 0
+        self._block_crc = 0
+        # independent mode: input not yet in a block, and blocks in flight
+        self._pending = bytearray()
+        self._futures: collections.deque[Future[bytes]] = collections.deque()
+        self._pool: ThreadPoolExecutor | None = None
+        if not independent:
+            self._encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
+
+    def compress(self, data: Buffer) -> bytes:
+        """Feed ``data``; return the compressed bytes ready so far (may be ``b""``)."""
+        with self._lock:
+            if self._flushed:
+                raise ValueError("Compressor has been flushed")
+            view = memoryview(data).cast("B")
+            self._total += len(view)
+            out = self._take_header()
+            if self._params.independent:
+                out += self._feed_independent(view, final=False)
+            else:
+                out += self._feed_solid(view)
+            return out
+
+    def flush(self) -> bytes:
+        """Finish the stream and return its last bytes; the object is then spent."""
+        with self._lock:
+            if self._flushed:
+                raise ValueError("Repeated call to flush()")
+            self._flushed = True
+            out = self._take_header()
+            if self._params.independent:
+                out += self._feed_independent(memoryview(b""), final=True)
+                if self._pool is not None:
+                    self._pool.shutdown()
+                    self._pool = None
+            else:
+                out += self._end_solid_block()
+                self._encoder = None
+            return out + pack_end_marker(self._total)
+
+    def _take_header(self) -> bytes:
+        header, self._header = self._header or b"", None
+        return header
+
+    def _feed_solid(self, view: memoryview) -> bytes:
+        assert self._encoder is not None
+        out = []
+        while view:
+            room = self._params.block_size - self._block_len
+            piece, view = bytes(view[:room]), view[room:]
+            self._coded.append(self._encoder.compress(piece))
+            self._block_crc = zlib.crc32(piece, self._block_crc)
+            self._block_len += len(piece)
+            if self._block_len == self._params.block_size:
+                out.append(self._end_solid_block())
+        return b"".join(out)
+
+    def _end_solid_block(self) -> bytes:
+        if not self._block_len:
+            return b""
+        assert self._encoder is not None
+        self._coded.append(self._encoder.end_segment())
+        block = _frame_block(self._block_len, b"".join(self._coded), self._block_crc)
+        self._coded, self._block_len, self._block_crc = [], 0, 0
+        return block
+
+    def _feed_independent(self, view: memoryview, final: bool) -> bytes:
+        """Cut whole blocks from pending input and ``view`` (and, if final,
+        the rest); code them; return the coded blocks that are ready, in order."""
+        size = self._params.block_size
+        out = []
+        if self._pending:  # complete the partial block of earlier calls first
+            take = min(size - len(self._pending), len(view))
+            self._pending += view[:take]
+            view = view[take:]
+            if len(self._pending) == size or final:
+                out += self._code_block(bytes(self._pending))
+                self._pending.clear()
+        while len(view) >= size or (final and view):
+            out += self._code_block(bytes(view[:size]))
+            view = view[size:]
+        self._pending += view
+        while self._futures and (final or self._futures[0].done()):
+            out.append(self._futures.popleft().result())
+        return b"".join(out)
+
+    def _code_block(self, block: bytes) -> list[bytes]:
+        """Code one independent block now, or hand it to the pool; return the
+        blocks finished meanwhile that must go out first (at most two blocks
+        per thread stay in flight, which bounds memory)."""
+        params = self._params
+        if self._threads == 1:
+            return [_compress_block(block, params.memory_mib, params.stages)]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
+        self._futures.append(
+            self._pool.submit(_compress_block, block, params.memory_mib, params.stages)
+        )
+        done = []
+        while len(self._futures) > 2 * self._threads:
+            done.append(self._futures.popleft().result())
+        return done
+
+
+# Decompressor states
+_HEADER, _BLOCK_HEADER, _BLOCK_DATA, _END, _FAILED = range(5)
+
+
+class MidicothDecompressor:
+    """Decompress one Midicoth stream incrementally, like :class:`lzma.LZMADecompressor`.
+
+    Feed compressed bytes to :meth:`decompress`. Once the end marker is read,
+    :attr:`eof` is True and any bytes after the stream are in
+    :attr:`unused_data` (the one-shot :func:`decompress` and the file reader
+    go on with them as a further stream). Damaged data raises
+    :class:`MidicothError`, after which the object cannot be used.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buf = bytearray()
+        self._state = _HEADER
+        self._params: StreamParams | None = None
+        self._decoder: _core.Decoder | None = None
+        self._eof = False
+        self._needs_input = True
+        self._unused_data = b""
+        self._total = 0  # uncompressed bytes of finished blocks
+        self._block_index = -1
+        self._block_crc = 0
+        self._block_usize = 0
+        self._block_expected_crc = 0
+        self._coded_left = 0  # coded bytes of the open block not yet given to the decoder
+
+    @property
+    def eof(self) -> bool:
+        """True once the end-of-stream marker has been read."""
+        return self._eof
+
+    @property
+    def unused_data(self) -> bytes:
+        """Bytes found after the end of the stream (valid once :attr:`eof` is True)."""
+        return self._unused_data
+
+    @property
+    def needs_input(self) -> bool:
+        """False if :meth:`decompress` can return more data without new input."""
+        return self._needs_input
+
+    @property
+    def params(self) -> StreamParams | None:
+        """The stream's parameters, once its header has been read."""
+        return self._params
+
+    def decompress(self, data: Buffer, max_length: int = -1) -> bytes:
+        """Decompress ``data``; return at most ``max_length`` bytes (all if negative).
+
+        Input that cannot be used yet is kept for the next call; when
+        :attr:`needs_input` is False, call again (with ``b""``) to get more.
+        """
+        with self._lock:
+            if self._eof:
+                raise EOFError("Already at end of stream")
+            if self._state == _FAILED:
+                raise MidicothError("the stream is damaged; the decompressor cannot go on")
+            self._buf += memoryview(data).cast("B")
+            try:
+                return self._run(max_length)
+            except MidicothError:
+                self._state = _FAILED
+                self._decoder = None
+                raise
+
+    def _where(self) -> str:
+        return f"block {self._block_index}"
+
+    def _run(self, max_length: int) -> bytes:
+        out: list[bytes] = []
+        produced = 0
+        limit = max_length if max_length >= 0 else None
+        buf = self._buf
+        while True:
+            if self._state == _HEADER:
+                if buf[: len(MAGIC)] != MAGIC[: len(buf)]:
+                    raise MidicothError("not a Midicoth stream (bad magic)")
+                if len(buf) < STREAM_HEADER_SIZE:
+                    break
+                params = parse_stream_header(buf)
+                check_decodable(params)
+                del buf[:STREAM_HEADER_SIZE]
+                self._params = params
+                if not params.independent:
+                    self._decoder = self._new_decoder()
+                self._state = _BLOCK_HEADER
+            elif self._state == _BLOCK_HEADER:
+                if len(buf) < BLOCK_HEADER_SIZE:
+                    break
+                assert self._params is not None
+                self._block_index += 1
+                try:
+                    block = parse_block_header(buf, self._params)
+                except MidicothError as exc:
+                    raise MidicothError(f"{self._where()}: {exc}") from None
+                del buf[:BLOCK_HEADER_SIZE]
+                if block.end:
+                    if block.usize != self._total:
+                        raise MidicothError(
+                            f"end marker declares {block.usize} bytes but the stream "
+                            f"held {self._total} (a block is missing or extra)"
+                        )
+                    self._state = _END
+                    self._eof = True
+                    self._unused_data = bytes(buf)
+                    buf.clear()
+                    self._decoder = None
+                    break
+                if self._params.independent:
+                    self._decoder = self._new_decoder()
+                assert self._decoder is not None
+                self._decoder.start_segment(block.usize)
+                self._block_usize = block.usize
+                self._block_expected_crc = block.crc
+                self._block_crc = 0
+                self._coded_left = block.csize
+                self._state = _BLOCK_DATA
+            elif self._state == _BLOCK_DATA:
+                room = _DECODE_PIECE if limit is None else min(limit - produced, _DECODE_PIECE)
+                if room == 0:
+                    break
+                piece = self._decode_some(room)
+                if piece is None:
+                    break  # nothing more without input
+                if piece:
+                    out.append(piece)
+                    produced += len(piece)
+            else:  # pragma: no cover - _END sets eof and _FAILED raises before
+                break
+        self._needs_input = not self._eof and (limit is None or produced < limit)
+        return b"".join(out)
+
+    def _new_decoder(self) -> _core.Decoder:
+        assert self._params is not None
+        return _core.Decoder(memory_mib=self._params.memory_mib, stages=self._params.stages)
+
+    def _decode_some(self, room: int) -> bytes | None:
+        """Give the decoder the open block's available coded bytes; return
+        what it decodes, or None when it can do nothing until more input."""
+        decoder = self._decoder
+        assert decoder is not None
+        buf = self._buf
+        chunk = bytes(buf[: self._coded_left])
+        del buf[: len(chunk)]
+        self._coded_left -= len(chunk)
+        final = self._coded_left == 0
+        remaining_before = decoder.segment_remaining
+        try:
+            piece = decoder.decompress(chunk, final, room)
+        except ValueError:
+            raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
+        self._block_crc = zlib.crc32(piece, self._block_crc)
+        if final and decoder.segment_remaining == 0:
+            self._end_block()
+        elif not piece and not chunk:
+            if final and decoder.segment_remaining == remaining_before:
+                raise MidicothError(f"{self._where()} is damaged (decoder made no progress)")
+            return None
+        return piece
+
+    def _end_block(self) -> None:
+        assert self._decoder is not None
+        try:
+            self._decoder.end_segment()
+        except ValueError:
+            raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
+        if self._block_crc & 0xFFFFFFFF != self._block_expected_crc:
+            raise MidicothError(f"{self._where()} is damaged (checksum mismatch)")
+        self._total += self._block_usize
+        if self._params is not None and self._params.independent:
+            self._decoder = None
+        self._state = _BLOCK_HEADER
+
+
+def compress(
+    data: Buffer,
+    *,
+    memory_mib: int = _core.DEFAULT_MEMORY_MIB,
+    stages: int = _core.ALL_STAGES,
+    block_size: int | None = None,
+    threads: int = 1,
+) -> bytes:
+    """Compress ``data`` into one Midicoth stream.
+
+    The keywords are those of :class:`MidicothCompressor`.
+    """
+    comp = MidicothCompressor(
+        memory_mib=memory_mib, stages=stages, block_size=block_size, threads=threads
+    )
+    return comp.compress(data) + comp.flush()
+
+
+def decompress(data: Buffer) -> bytes:
+    """Decompress ``data``: one Midicoth stream or several concatenated.
+
+    Unlike :func:`lzma.decompress`, bytes after the last stream that are not
+    a valid stream raise :class:`MidicothError` rather than being ignored, so
+    damage to a later stream's header cannot drop data silently.
+    """
+    results = []
+    data = bytes(data)
+    while True:
+        decomp = MidicothDecompressor()
+        results.append(decomp.decompress(data))
+        if not decomp.eof:
+            raise MidicothError("compressed data ended before the end-of-stream marker")
+        data = decomp.unused_data
+        if not data:
+            return b"".join(results)
+
+
+class _DecompressReader(io.RawIOBase):
+    """Raw reader of the decompressed bytes of a file of concatenated streams.
+
+    Meant to sit under :class:`io.BufferedReader`; seeking is emulated by
+    reading (and, backwards, by starting again from the beginning).
+    """
+
+    def __init__(self, fp: IO[bytes]) -> None:
+        self._fp = fp
+        self._decomp = MidicothDecompressor()
+        self._eof = False
+        self._pos = 0
+        self._size = -1
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._fp.seekable()
+
+    def readinto(self, b: Any) -> int:
+        with memoryview(b) as view, view.cast("B") as byte_view:
+            data = self.read(len(byte_view))
+            byte_view[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            return self.readall()
+        if not size or self._eof:
+            return b""
+        data = b""
+        while not data:
+            if self._decomp.eof:
+                raw = self._decomp.unused_data or self._fp.read(_READ_CHUNK)
+                if not raw:  # clean end after a whole stream
+                    self._eof = True
+                    self._size = self._pos
+                    return b""
+                self._decomp = MidicothDecompressor()
+            elif self._decomp.needs_input:
+                raw = self._fp.read(_READ_CHUNK)
+                if not raw:
+                    raise MidicothError("compressed file ended before the end-of-stream marker")
+            else:
+                raw = b""
+            data = self._decomp.decompress(raw, size)
+        self._pos += len(data)
+        return data
+
+    def readall(self) -> bytes:
+        chunks = []
+        while True:
+            data = self.read(io.DEFAULT_BUFFER_SIZE * 8)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+    def _rewind(self) -> None:
+        self._fp.seek(0)
+        self._eof = False
+        self._pos = 0
+        self._decomp = MidicothDecompressor()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pass
+        elif whence == io.SEEK_CUR:
+            offset = self._pos + offset
+        elif whence == io.SEEK_END:
+            if self._size < 0:
+                while self.read(io.DEFAULT_BUFFER_SIZE * 8):
+                    pass
+            offset = self._size + offset
+        else:
+            raise ValueError(f"Invalid value for whence: {whence}")
+        if offset < self._pos:
+            self._rewind()
+        else:
+            offset -= self._pos
+        while offset > 0:
+            data = self.read(min(io.DEFAULT_BUFFER_SIZE * 8, offset))
+            if not data:
+                break
+            offset -= len(data)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+_MODE_CLOSED, _MODE_READ, _MODE_WRITE = range(3)
+
+
+class MidicothFile(io.BufferedIOBase):
+    """A file object over a Midicoth stream, like :class:`lzma.LZMAFile`.
+
+    ``filename`` is a path (str, bytes or path-like) or a binary file object.
+    ``mode`` is ``"r"`` (read, the default), ``"w"`` (truncate), ``"x"``
+    (create; fail if it exists) or ``"a"`` (append a new stream), each
+    optionally followed by ``"b"``. Reading accepts concatenated streams and
+    supports :meth:`seek` by emulation (slow backwards: it decodes again from
+    the start). The compression keywords are those of
+    :class:`MidicothCompressor` and apply only to writing.
+    """
+
+    def __init__(
+        self,
+        filename: PathLike | IO[bytes],
+        mode: str = "r",
+        *,
+        memory_mib: int | None = None,
+        stages: int | None = None,
+        block_size: int | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self._fp: IO[bytes] | None = None
+        self._closefp = False
+        self._mode = _MODE_CLOSED
+        self._pos = 0
+        self._compressor: MidicothCompressor | None = None
+        self._buffer: io.BufferedReader | None = None
+
+        if mode in ("r", "rb"):
+            if (memory_mib, stages, block_size, threads) != (None, None, None, None):
+                raise ValueError("compression options apply only when writing")
+            mode_code = _MODE_READ
+        elif mode in ("w", "wb", "a", "ab", "x", "xb"):
+            mode_code = _MODE_WRITE
+            self._compressor = MidicothCompressor(
+                memory_mib=_core.DEFAULT_MEMORY_MIB if memory_mib is None else memory_mib,
+                stages=_core.ALL_STAGES if stages is None else stages,
+                block_size=block_size,
+                threads=1 if threads is None else threads,
+            )
+        else:
+            raise ValueError(f"Invalid mode: {mode!r}")
+
+        if isinstance(filename, (str, bytes, os.PathLike)):
+            if "b" not in mode:
+                mode += "b"
+            self._fp = builtins.open(filename, mode)  # noqa: SIM115 - closed by close()
+            self._closefp = True
+        elif hasattr(filename, "read") or hasattr(filename, "write"):
+            self._fp = filename  # type: ignore[assignment]
+        else:
+            raise TypeError("filename must be a str, bytes, path-like or file object")
+        self._mode = mode_code
+        self._mode_str = "rb" if mode_code == _MODE_READ else "wb"
+        if mode_code == _MODE_READ:
+            assert self._fp is not None
+            self._buffer = io.BufferedReader(_DecompressReader(self._fp))
+
+    def close(self) -> None:
+        """Flush and close the file; a stream being written gets its end marker."""
+        if self._mode == _MODE_CLOSED:
+            return
+        try:
+            if self._mode == _MODE_READ:
+                assert self._buffer is not None
+                self._buffer.close()
+                self._buffer = None
+            elif self._mode == _MODE_WRITE:
+                assert self._compressor is not None and self._fp is not None
+                self._fp.write(self._compressor.flush())
+                self._compressor = None
+        finally:
+            try:
+                if self._closefp and self._fp is not None:
+                    self._fp.close()
+            finally:
+                self._fp = None
+                self._closefp = False
+                self._mode = _MODE_CLOSED
+
+    @property
+    def closed(self) -> bool:
+        """True once the file is closed."""
+        return self._mode == _MODE_CLOSED
+
+    @property
+    def name(self) -> Any:
+        """The underlying file's name."""
+        self._check_not_closed()
+        return self._fp.name  # type: ignore[union-attr]
+
+    @property
+    def mode(self) -> str:
+        """``"rb"`` or ``"wb"``."""
+        return self._mode_str
+
+    def fileno(self) -> int:
+        """The underlying file's descriptor."""
+        self._check_not_closed()
+        assert self._fp is not None
+        return self._fp.fileno()
+
+    def seekable(self) -> bool:
+        """True if reading from a seekable file."""
+        return self.readable() and self._buffer is not None and self._buffer.seekable()
+
+    def readable(self) -> bool:
+        """True if the file was opened for reading."""
+        self._check_not_closed()
+        return self._mode == _MODE_READ
+
+    def writable(self) -> bool:
+        """True if the file was opened for writing."""
+        self._check_not_closed()
+        return self._mode == _MODE_WRITE
+
+    def _check_not_closed(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def _reader(self) -> io.BufferedReader:
+        self._check_not_closed()
+        if self._mode != _MODE_READ:
+            raise io.UnsupportedOperation("File not open for reading")
+        assert self._buffer is not None
+        return self._buffer
+
+    def peek(self, size: int = -1) -> bytes:
+        """Return buffered data without advancing the position (at least one
+        byte unless at end of file)."""
+        return self._reader().peek(size)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read up to ``size`` uncompressed bytes (all if negative or None)."""
+        return self._reader().read(-1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes with at most one read of the underlying file."""
+        reader = self._reader()
+        if size < 0:
+            size = io.DEFAULT_BUFFER_SIZE
+        return reader.read1(size)
+
+    def readinto(self, b: Any) -> int:
+        """Read bytes into a writable buffer; return how many were read."""
+        return self._reader().readinto(b)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Read a line of uncompressed bytes, ending with ``b"\\n"`` unless at end of file."""
+        return self._reader().readline(-1 if size is None else size)
+
+    def write(self, data: Buffer) -> int:
+        """Compress and write ``data``; return its length in bytes."""
+        self._check_not_closed()
+        if self._mode != _MODE_WRITE:
+            raise io.UnsupportedOperation("File not open for writing")
+        assert self._compressor is not None and self._fp is not None
+        view = memoryview(data).cast("B")
+        self._fp.write(self._compressor.compress(view))
+        self._pos += len(view)
+        return len(view)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to an uncompressed offset (reading only; emulated, may be slow)."""
+        if not self.seekable():
+            raise io.UnsupportedOperation("The underlying file object does not support seeking")
+        return self._reader().seek(offset, whence)
+
+    def tell(self) -> int:
+        """The current uncompressed position."""
+        self._check_not_closed()
+        if self._mode == _MODE_READ:
+            assert self._buffer is not None
+            return self._buffer.tell()
+        return self._pos
+
+
+def open(
+    filename: PathLike | IO[bytes],
+    mode: str = "rb",
+    *,
+    memory_mib: int | None = None,
+    stages: int | None = None,
+    block_size: int | None = None,
+    threads: int | None = None,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> MidicothFile | io.TextIOWrapper:
+    """Open a Midicoth file in binary or text mode; return a file object.
+
+    ``mode`` is one of ``"r"``, ``"w"``, ``"x"``, ``"a"``, optionally with
+    ``"b"`` (binary, the default) or ``"t"`` (text). In text mode the file is
+    wrapped in :class:`io.TextIOWrapper` with ``encoding``, ``errors`` and
+    ``newline``; in binary mode those must be None. The other keywords are
+    those of :class:`MidicothFile`.
+    """
+    if "t" in mode:
+        if "b" in mode:
+            raise ValueError(f"Invalid mode: {mode!r}")
+    else:
+        if encoding is not None:
+            raise ValueError("Argument 'encoding' not supported in binary mode")
+        if errors is not None:
+            raise ValueError("Argument 'errors' not supported in binary mode")
+        if newline is not None:
+            raise ValueError("Argument 'newline' not supported in binary mode")
+    binary = MidicothFile(
+        filename,
+        mode.replace("t", ""),
+        memory_mib=memory_mib,
+        stages=stages,
+        block_size=block_size,
+        threads=threads,
+    )
+    if "t" in mode:
+        encoding = io.text_encoding(encoding) if hasattr(io, "text_encoding") else encoding
+        return io.TextIOWrapper(binary, encoding, errors, newline)
+    return binary

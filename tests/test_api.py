@@ -1,0 +1,447 @@
+"""The Python API, checked against the standard library's lzma module.
+
+Tests that take a `codec` run the same calls on lzma and on midicoth: the
+two must behave alike (apart from the error class for bad data). Small
+inputs and the smallest memory budget keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import io
+import lzma
+import os
+import random
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import midicoth
+from midicoth import MidicothError
+
+MEM = midicoth.MIN_MEMORY_MIB
+
+
+def sample_text(size: int, seed: int = 0) -> bytes:
+    """Word-like text that the models can learn: deterministic for a seed."""
+    rng = random.Random(seed)
+    words = [
+        "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(1, 9))) for _ in range(80)
+    ]
+    out = []
+    while sum(map(len, out)) < size:
+        out.append(rng.choice(words) + rng.choice("  \n,."))
+    return "".join(out).encode()[:size]
+
+
+TEXT = sample_text(6000)
+PACKED = midicoth.compress(TEXT, memory_mib=MEM)
+
+MIDICOTH = SimpleNamespace(
+    name="midicoth",
+    error=MidicothError,
+    compress=lambda data: midicoth.compress(data, memory_mib=MEM),
+    decompress=midicoth.decompress,
+    Compressor=lambda: midicoth.MidicothCompressor(memory_mib=MEM),
+    Decompressor=midicoth.MidicothDecompressor,
+    open=lambda f, mode="rb", **kw: midicoth.open(
+        f, mode, **({"memory_mib": MEM} if "r" not in mode else {}), **kw
+    ),
+    File=midicoth.MidicothFile,
+)
+LZMA = SimpleNamespace(
+    name="lzma",
+    error=lzma.LZMAError,
+    compress=lzma.compress,
+    decompress=lzma.decompress,
+    Compressor=lzma.LZMACompressor,
+    Decompressor=lzma.LZMADecompressor,
+    open=lzma.open,
+    File=lzma.LZMAFile,
+)
+
+
+@pytest.fixture(params=[LZMA, MIDICOTH], ids=lambda c: c.name)
+def codec(request: pytest.FixtureRequest) -> SimpleNamespace:
+    return request.param
+
+
+# --- one-shot functions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"", b"x", bytes(range(256)) * 3, TEXT], ids=len)
+def test_round_trip(codec: SimpleNamespace, data: bytes) -> None:
+    packed = codec.compress(data)
+    assert codec.decompress(packed) == data
+
+
+def test_text_compresses() -> None:
+    assert len(PACKED) < len(TEXT) // 2
+    assert midicoth.decompress(PACKED) == TEXT
+
+
+def test_accepts_buffers() -> None:
+    for buf in (bytearray(TEXT), memoryview(TEXT)):
+        assert midicoth.compress(buf, memory_mib=MEM) == PACKED
+        assert midicoth.decompress(type(buf)(PACKED)) == TEXT
+
+
+def test_concatenated_streams(codec: SimpleNamespace) -> None:
+    joined = codec.compress(b"first ") + codec.compress(b"") + codec.compress(b"second")
+    assert codec.decompress(joined) == b"first second"
+
+
+def test_truncated_raises(codec: SimpleNamespace) -> None:
+    packed = codec.compress(TEXT)
+    with pytest.raises(codec.error):
+        codec.decompress(packed[:-1])
+    with pytest.raises(codec.error):
+        codec.decompress(b"")
+
+
+def test_trailing_garbage_is_an_error() -> None:
+    # Deliberately stricter than lzma.decompress, which ignores it (FORMAT.md).
+    with pytest.raises(MidicothError, match="magic"):
+        midicoth.decompress(PACKED + b"junk")
+
+
+@pytest.mark.parametrize("stages", [0, midicoth.STAGE_MATCH, midicoth.STAGE_TWEEDIE, 0b0110])
+def test_stage_selection_round_trips(stages: int) -> None:
+    packed = midicoth.compress(TEXT, memory_mib=MEM, stages=stages)
+    assert midicoth.decompress(packed) == TEXT
+    assert packed != PACKED
+
+
+def test_memory_budget_is_recorded() -> None:
+    packed = midicoth.compress(TEXT, memory_mib=MEM * 2)
+    assert packed[12:16] == (MEM * 2).to_bytes(4, "little")
+    assert midicoth.decompress(packed) == TEXT
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"memory_mib": midicoth.MIN_MEMORY_MIB - 1}, ValueError),
+        ({"memory_mib": midicoth.MIN_MEMORY_MIB + 1}, ValueError),  # not a power of two
+        ({"memory_mib": midicoth.MAX_MEMORY_MIB * 2}, ValueError),
+        ({"memory_mib": "16"}, TypeError),
+        ({"stages": midicoth.ALL_STAGES + 16}, ValueError),
+        ({"stages": -1}, ValueError),
+        ({"threads": 0}, ValueError),
+        ({"threads": 1.5}, TypeError),
+        ({"block_size": midicoth.MIN_BLOCK_SIZE - 1}, ValueError),
+        ({"block_size": midicoth.MAX_BLOCK_SIZE + 1}, ValueError),
+        ({"block_size": True}, TypeError),
+    ],
+)
+def test_parameters_are_validated(kwargs: dict, error: type) -> None:
+    with pytest.raises(error):
+        midicoth.compress(b"data", **kwargs)
+    with pytest.raises(error):
+        midicoth.MidicothCompressor(**kwargs)
+
+
+# --- blocks and threads ---------------------------------------------------------------
+
+
+def test_independent_blocks_same_bytes_for_any_thread_count() -> None:
+    data = sample_text(5000, seed=3)
+    one = midicoth.compress(data, memory_mib=MEM, block_size=1024, threads=1)
+    two = midicoth.compress(data, memory_mib=MEM, block_size=1024, threads=2)
+    assert one == two
+    assert midicoth.decompress(one) == midicoth.decompress(two) == data
+
+
+def test_threads_without_block_size_decodes_the_same() -> None:
+    packed = midicoth.compress(TEXT, memory_mib=MEM, threads=2)
+    assert packed[5] & 1  # independent flag
+    assert midicoth.decompress(packed) == midicoth.decompress(PACKED) == TEXT
+
+
+def test_streamed_threads_match_one_shot() -> None:
+    data = sample_text(7000, seed=4)
+    expected = midicoth.compress(data, memory_mib=MEM, block_size=1024)
+    comp = midicoth.MidicothCompressor(memory_mib=MEM, block_size=1024, threads=2)
+    out = [comp.compress(data[i : i + 777]) for i in range(0, len(data), 777)]
+    out.append(comp.flush())
+    assert b"".join(out) == expected
+
+
+def test_solid_beats_independent_blocks() -> None:
+    data = sample_text(8000, seed=5)
+    solid = midicoth.compress(data, memory_mib=MEM)
+    blocks = midicoth.compress(data, memory_mib=MEM, block_size=1024)
+    assert len(solid) < len(blocks)
+
+
+# --- MidicothCompressor ---------------------------------------------------------------
+
+
+def test_compressor_flush_finishes(codec: SimpleNamespace) -> None:
+    comp = codec.Compressor()
+    packed = comp.compress(TEXT) + comp.flush()
+    assert codec.decompress(packed) == TEXT
+    with pytest.raises(ValueError):
+        comp.flush()
+    with pytest.raises(ValueError):
+        comp.compress(b"more")
+
+
+def test_compressor_flush_only_gives_empty_stream(codec: SimpleNamespace) -> None:
+    packed = codec.Compressor().flush()
+    assert codec.decompress(packed) == b""
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.binary(max_size=3000),
+    cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=6),
+    block_size=st.sampled_from([None, 1024]),
+)
+def test_streamed_compression_equals_one_shot(
+    data: bytes, cuts: list, block_size: int | None
+) -> None:
+    bounds = sorted({0, len(data), *(c for c in cuts if c <= len(data))})
+    comp = midicoth.MidicothCompressor(memory_mib=MEM, block_size=block_size)
+    pieces = [comp.compress(data[a:b]) for a, b in zip(bounds, bounds[1:])]
+    streamed = b"".join(pieces) + comp.flush()
+    assert streamed == midicoth.compress(data, memory_mib=MEM, block_size=block_size)
+    assert midicoth.decompress(streamed) == data
+
+
+# --- MidicothDecompressor -------------------------------------------------------------
+
+
+def test_decompressor_eof_and_unused_data(codec: SimpleNamespace) -> None:
+    dec = codec.Decompressor()
+    assert not dec.eof
+    assert dec.needs_input
+    assert dec.decompress(codec.compress(TEXT) + b"tail") == TEXT
+    assert dec.eof
+    assert dec.unused_data == b"tail"
+    assert not dec.needs_input
+    with pytest.raises(EOFError):
+        dec.decompress(b"x")
+
+
+def test_decompressor_byte_by_byte(codec: SimpleNamespace) -> None:
+    packed = codec.compress(TEXT)
+    dec = codec.Decompressor()
+    out = b"".join(dec.decompress(packed[i : i + 1]) for i in range(len(packed)))
+    assert out == TEXT
+    assert dec.eof
+    assert dec.unused_data == b""
+
+
+def test_decompressor_max_length(codec: SimpleNamespace) -> None:
+    dec = codec.Decompressor()
+    first = dec.decompress(codec.compress(TEXT), max_length=100)
+    assert first == TEXT[:100]
+    assert not dec.needs_input
+    out = [first]
+    while not dec.eof:
+        piece = dec.decompress(b"", max_length=333)
+        assert len(piece) <= 333
+        out.append(piece)
+    assert b"".join(out) == TEXT
+
+
+def test_decompressor_max_length_zero(codec: SimpleNamespace) -> None:
+    dec = codec.Decompressor()
+    assert dec.decompress(codec.compress(TEXT), max_length=0) == b""
+    assert dec.decompress(b"") == TEXT
+
+
+def test_decompressor_needs_input_when_starved(codec: SimpleNamespace) -> None:
+    packed = codec.compress(TEXT)
+    dec = codec.Decompressor()
+    dec.decompress(packed[: len(packed) // 2])
+    assert dec.needs_input
+    assert not dec.eof
+
+
+def test_decompressor_is_spent_after_an_error() -> None:
+    dec = midicoth.MidicothDecompressor()
+    with pytest.raises(MidicothError):
+        dec.decompress(b"not midicoth")
+    with pytest.raises(MidicothError):
+        dec.decompress(PACKED)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=len(PACKED)), max_size=8),
+    max_length=st.one_of(st.just(-1), st.integers(min_value=1, max_value=2000)),
+)
+def test_chunked_decompression_equals_one_shot(cuts: list, max_length: int) -> None:
+    bounds = sorted({0, len(PACKED), *cuts})
+    dec = midicoth.MidicothDecompressor()
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        out.append(dec.decompress(PACKED[a:b], max_length))
+        while not dec.needs_input and not dec.eof:
+            out.append(dec.decompress(b"", max_length))
+    assert dec.eof
+    assert b"".join(out) == TEXT
+
+
+# --- open() and MidicothFile ----------------------------------------------------------
+
+
+def test_file_write_then_read(codec: SimpleNamespace, tmp_path) -> None:
+    path = tmp_path / "f"
+    with codec.open(path, "wb") as f:
+        assert f.writable() and not f.readable()
+        assert f.write(TEXT[:1000]) == 1000
+        f.write(memoryview(TEXT[1000:]))
+        assert f.tell() == len(TEXT)
+    with codec.open(path) as f:
+        assert f.readable() and not f.writable()
+        assert f.read() == TEXT
+        assert f.read() == b""
+    assert f.closed
+
+
+def test_file_reading_api(codec: SimpleNamespace) -> None:
+    packed = codec.compress(TEXT)
+    lines = TEXT.splitlines(keepends=True)
+    with codec.open(io.BytesIO(packed)) as f:
+        assert f.peek(1)[:1] == TEXT[:1]
+        assert f.readline() == lines[0]
+        assert next(iter(f)) == lines[1]
+        buf = bytearray(10)
+        assert f.readinto(buf) == 10
+        assert bytes(buf) == TEXT[len(lines[0]) + len(lines[1]) :][:10]
+        assert 0 < len(f.read1(50)) <= 50
+        rest = f.read()
+        assert TEXT.endswith(rest)
+        assert f.tell() == len(TEXT)
+
+
+def test_file_iteration(codec: SimpleNamespace) -> None:
+    with codec.open(io.BytesIO(codec.compress(TEXT))) as f:
+        assert list(f) == TEXT.splitlines(keepends=True)
+
+
+def test_file_seek_and_tell(codec: SimpleNamespace) -> None:
+    with codec.open(io.BytesIO(codec.compress(TEXT))) as f:
+        assert f.seekable()
+        assert f.seek(1000) == 1000
+        assert f.read(10) == TEXT[1000:1010]
+        assert f.seek(-5, io.SEEK_CUR) == 1005
+        assert f.read(5) == TEXT[1005:1010]
+        assert f.seek(20) == 20  # backwards: decodes again from the start
+        assert f.read(5) == TEXT[20:25]
+        assert f.seek(-3, io.SEEK_END) == len(TEXT) - 3
+        assert f.read() == TEXT[-3:]
+        assert f.seek(len(TEXT) + 100) == len(TEXT)
+
+
+def test_file_write_mode_limits(codec: SimpleNamespace) -> None:
+    with codec.open(io.BytesIO(), "wb") as f:
+        assert not f.seekable()
+        with pytest.raises(io.UnsupportedOperation):
+            f.read()
+        with pytest.raises(io.UnsupportedOperation):
+            f.seek(0)
+    with codec.open(io.BytesIO(codec.compress(b"x"))) as f, pytest.raises(io.UnsupportedOperation):
+        f.write(b"y")
+    with pytest.raises(ValueError):
+        f.read()
+
+
+def test_file_modes(codec: SimpleNamespace, tmp_path) -> None:
+    path = tmp_path / "m"
+    with codec.open(path, "x") as f:
+        f.write(b"one ")
+    with pytest.raises(FileExistsError):
+        codec.open(path, "xb")
+    with codec.open(path, "ab") as f:
+        f.write(b"two")
+    with codec.open(path, "r") as f:
+        assert f.read() == b"one two"
+    with codec.open(str(path), "w") as f:
+        f.write(b"three")
+    assert codec.decompress(path.read_bytes()) == b"three"
+
+
+@pytest.mark.parametrize("mode", ["", "rw", "rbt", "wtb", "z", "r+"])
+def test_file_bad_mode(codec: SimpleNamespace, mode: str, tmp_path) -> None:
+    with pytest.raises(ValueError):
+        codec.open(tmp_path / "bad", mode)
+
+
+def test_text_mode(codec: SimpleNamespace, tmp_path) -> None:
+    path = tmp_path / "t"
+    text = "naïve café\nsecond line\r\n"
+    with codec.open(path, "wt", encoding="utf-8", newline="") as f:
+        assert isinstance(f, io.TextIOWrapper)
+        f.write(text)
+    with codec.open(path, "rt", encoding="utf-8", newline="") as f:
+        assert f.read() == text
+    with codec.open(path, "rt", encoding="latin-1", errors="strict") as f:
+        assert f.read() == text.encode("utf-8").decode("latin-1").replace("\r\n", "\n")
+
+
+def test_text_options_refused_in_binary_mode(codec: SimpleNamespace, tmp_path) -> None:
+    for option in ("encoding", "errors", "newline"):
+        with pytest.raises(ValueError):
+            codec.open(tmp_path / "b", "wb", **{option: "x"})
+
+
+def test_file_object_and_name(tmp_path) -> None:
+    path = tmp_path / "n.mdc"
+    with midicoth.open(path, "wb", memory_mib=MEM) as f:
+        assert f.name == str(path)
+        assert f.mode == "wb"
+        assert f.fileno() >= 0
+        f.write(TEXT)
+    with open(path, "rb") as raw:
+        with midicoth.MidicothFile(raw) as f:
+            assert f.mode == "rb"
+            assert f.read() == TEXT
+        assert not raw.closed  # a file object given in stays open
+
+
+def test_file_compression_options(tmp_path) -> None:
+    path = tmp_path / "o.mdc"
+    with midicoth.open(path, "wb", memory_mib=MEM, block_size=1024, threads=2) as f:
+        f.write(TEXT)
+    assert path.read_bytes() == midicoth.compress(TEXT, memory_mib=MEM, block_size=1024)
+    with pytest.raises(ValueError):
+        midicoth.open(path, "rb", memory_mib=MEM)
+    with pytest.raises(TypeError):
+        midicoth.MidicothFile(12345)  # type: ignore[arg-type]
+
+
+def test_file_reads_concatenated_and_damaged(codec: SimpleNamespace) -> None:
+    joined = codec.compress(b"ab") + codec.compress(b"cd")
+    with codec.open(io.BytesIO(joined)) as f:
+        assert f.read() == b"abcd"
+
+
+def test_file_truncated_raises() -> None:
+    with midicoth.open(io.BytesIO(PACKED[:-3])) as f, pytest.raises(MidicothError, match="ended"):
+        f.read()
+
+
+def test_file_written_with_threads_reads_back(tmp_path) -> None:
+    path = tmp_path / "j.mdc"
+    data = os.urandom(3000) + sample_text(3000)
+    with midicoth.open(path, "wb", memory_mib=MEM, threads=2, block_size=1024) as f:
+        for i in range(0, len(data), 500):
+            f.write(data[i : i + 500])
+    with midicoth.open(path) as f:
+        assert f.read() == data
+
+
+def test_public_names_have_docstrings() -> None:
+    for name in midicoth.__all__:
+        obj = getattr(midicoth, name)
+        if callable(obj):
+            assert obj.__doc__, name
+    for cls in (midicoth.MidicothCompressor, midicoth.MidicothDecompressor, midicoth.MidicothFile):
+        for attr, value in vars(cls).items():
+            if not attr.startswith("_"):
+                assert getattr(value, "__doc__", None), f"{cls.__name__}.{attr}"

@@ -1,0 +1,209 @@
+"""The benchmark harness: codec table, reports, README section, a tiny run.
+
+The end-to-end run uses the generated ``synthetic`` set and stdlib codecs, so
+it needs no corpora and takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import types
+
+import pytest
+
+from bench import ablation, charts, cli, codecs, diagnose, machine, readme, report
+from bench.compare import Direction, Measurement
+from bench.inputs import Input, file_input, gather
+from corpora import generate
+
+SAMPLE = generate("text", 20000) + generate("binary", 5000)
+
+
+def test_parse_defaults_and_settings():
+    assert codecs.parse("zlib").name == "zlib-9"
+    assert codecs.parse("lzma").label == "xz -9e"
+    assert codecs.parse("zstd:22").label == "zstd --ultra -22"
+    assert codecs.parse("ppmd:i16").name == "ppmd-I16"
+    assert codecs.parse("ppmd").setting == "I8"
+    assert codecs.parse("ppmd:12").setting == "H12"
+    assert codecs.parse("midicoth").name == "midicoth"
+    assert codecs.parse("midicoth:64").label == "midicoth --memory 64"
+
+
+@pytest.mark.parametrize(
+    "spec", ["gzip", "zlib:10", "bz2:0", "lzma:9ee", "zstd:x", "ppmd:1", "midicoth:0"]
+)
+def test_parse_rejects_bad_specs(spec):
+    with pytest.raises(ValueError):
+        codecs.parse(spec)
+
+
+@pytest.mark.parametrize("family", list(codecs.FAMILIES))
+def test_every_available_codec_round_trips(family):
+    codec = codecs.parse(family if family != "lzma" else "lzma:1")
+    if not codec.available():
+        pytest.skip(f"{family} not installed")
+    compress, decompress = codec.functions()
+    packed = compress(SAMPLE)
+    assert len(packed) < len(SAMPLE)
+    assert decompress(packed) == SAMPLE
+    assert codec.version()
+
+
+def test_available_codecs_skips_missing(monkeypatch):
+    monkeypatch.setitem(
+        codecs.FAMILIES, "brotli", codecs.Family("brotli", "no_such_module_xyz", "11", "Brotli")
+    )
+    chosen, missing = codecs.available_codecs(["zlib", "brotli", "zlib:9"])
+    assert [c.name for c in chosen] == ["zlib-9"]
+    assert missing == ["brotli-11"]
+
+
+def _measurement(inp: Input, codec: str, size: int, seconds: float) -> Measurement:
+    m = Measurement(inp, codecs.parse(codec), compressed=size, roundtrip=True, deterministic=True)
+    m.compress = Direction([seconds], [seconds], 1 << 20)
+    m.decompress = Direction([seconds / 10], [seconds / 10], 1 << 19)
+    return m
+
+
+def _inputs(tmp_path):
+    a = Input("one", "a", tmp_path / "a", 1000, "same")
+    b = Input("two", "b", tmp_path / "b", 1000, "same")  # same contents as a
+    c = Input("two", "c", tmp_path / "c", 3000, "other")
+    return a, b, c
+
+
+def test_aggregates_and_dedup(tmp_path):
+    a, b, c = _inputs(tmp_path)
+    ms = [
+        _measurement(a, "zlib", 500, 0.001),
+        _measurement(b, "zlib", 500, 0.001),
+        _measurement(c, "zlib", 300, 0.003),
+    ]
+    agg = report.aggregate(ms)
+    assert agg.bytes_in == 5000 and agg.bytes_out == 1300
+    assert agg.bpb == pytest.approx(8 * 1300 / 5000)
+    assert agg.mean_bpb == pytest.approx((4 + 4 + 0.8) / 3)
+    assert agg.speed(agg.c_seconds) == pytest.approx(5000 / 0.005 / 1e6)
+    assert [i.name for i in report.distinct([a, b, c])] == ["a", "c"]
+    md = report.results_markdown(ms, ["- Machine: test"])
+    assert "## All sets (2 distinct files, 4,000 bytes)" in md
+    assert "| zlib-9 | 800 | 1.600 |" in md  # a + c only
+
+
+def test_failed_measurement_is_reported(tmp_path):
+    a, _, _ = _inputs(tmp_path)
+    bad = Measurement(a, codecs.parse("zlib"), error="round trip: differs")
+    md = report.results_markdown([bad, _measurement(a, "bz2", 400, 0.01)], [])
+    assert "## Failures" in md and "round trip: differs" in md
+    assert "1 failed" in md
+    assert "– (0 of 1 files)" in md
+
+
+def test_readme_section_is_replaced_or_appended():
+    text = "# Title\n\nintro\n\n## Results\n\nold\n```\n## not a heading\n```\n\n## Next\n\nkept\n"
+    new = readme.replace_section(text, "## Results\n\nnew table\n")
+    assert "old" not in new and "new table" in new
+    assert new.index("new table") < new.index("## Next") and "kept" in new
+    appended = readme.replace_section("# Title\n", "## Results\n\nx\n")
+    assert appended == "# Title\n\n## Results\n\nx\n"
+
+
+def test_command_line_hides_machine_paths(tmp_path):
+    line = machine.command_line(["--out", str(tmp_path / "res"), f"--out={tmp_path}/x"])
+    assert str(tmp_path) not in line
+    assert line == "python -m bench --out res --out=x"
+    inside = machine.command_line(["--out", str(machine.REPO_ROOT / "bench" / "results")])
+    assert inside.endswith("--out bench/results")
+
+
+def test_gather_synthetic_and_paths(tmp_path):
+    inputs, notes = gather(["synthetic"], [], tmp_path)
+    assert [i.name for i in inputs] == ["text", "binary", "random", "runs", "repeats"]
+    assert not notes
+    one = file_input(str(inputs[0].path))
+    assert one.set == "files" and one.sha256 == inputs[0].sha256
+    with pytest.raises(FileNotFoundError):
+        file_input(str(tmp_path / "missing"))
+
+
+def test_end_to_end_on_synthetic(tmp_path):
+    out = tmp_path / "out"
+    args = [
+        "--set",
+        "synthetic",
+        "--codec",
+        "zlib:6",
+        "--codec",
+        "bz2",
+        "--repeat",
+        "2",
+        "--max-time",
+        "0.5",
+        "--out",
+        str(out),
+    ]
+    if not charts.available():
+        args.append("--no-charts")
+    assert cli.main(args) == 0
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "## synthetic (5 files, 655,360 bytes)" in md
+    assert str(tmp_path) not in md
+    with open(out / "results.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 10
+    assert {r["roundtrip_ok"] for r in rows} == {"1"}
+    assert {r["deterministic"] for r in rows} == {"1"}
+    random_zlib = next(r for r in rows if r["file"] == "random" and r["codec"] == "zlib-6")
+    assert float(random_zlib["bpb"]) > 8.0
+    assert int(random_zlib["compress_runs"]) >= 1
+    if charts.available():
+        assert (out / "bpb_vs_speed.png").stat().st_size > 1000
+        assert (out / "bpb_synthetic.png").exists()
+
+
+def test_cli_rejects_unknown_names(tmp_path):
+    with pytest.raises(SystemExit):
+        cli.main(["--set", "nope", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        cli.main(["--set", "synthetic", "--codec", "gzip", "--out", str(tmp_path)])
+
+
+def test_ablation_configurations_follow_the_paper_then_extra_stages():
+    core = types.SimpleNamespace(
+        STAGE_TWEEDIE=8, STAGE_MATCH=1, STAGE_WORD=2, STAGE_HIGHCTX=4, STAGE_MIXER=32, STAGE_SSE=16
+    )
+    assert ablation.configurations(core) == [
+        ("base PPM", 0),
+        ("+match", 1),
+        ("+word", 3),
+        ("+highctx", 7),
+        ("+tweedie", 15),
+        ("+sse", 31),
+        ("+mixer", 63),
+    ]
+
+
+def test_diagnose_bins():
+    assert diagnose.bin_range(0) == (0, 4)
+    assert diagnose.bin_range(4) == (256, 1024)
+    assert diagnose.bin_range(7) == (16384, None)
+    assert diagnose.gamma_range(7) == "≤ 0.008"
+    assert diagnose.gamma_range(2) == "–"  # C >= 128 never falls there
+    assert diagnose.gamma_range(4) == "0.125–0.500"
+
+
+def test_ablation_and_diagnose_on_the_core(tmp_path):
+    core = pytest.importorskip("midicoth._core")
+    path = tmp_path / "text"
+    path.write_bytes(generate("text", 3000))
+    inp = file_input(str(path))
+    rows = ablation.run([inp], core, core.MIN_MEMORY_MIB, True, lambda _: None)
+    assert [r.config for r in rows][:2] == ["base PPM", "+match"]
+    assert all(r.verified for r in rows)
+    md = ablation.markdown(rows, [], core.MIN_MEMORY_MIB, core.MODEL_VERSION, [])
+    assert "| **total** | 3,000 |" in md
+    stats, coded = diagnose.collect(core, path.read_bytes(), core.MIN_MEMORY_MIB)
+    assert coded > 0 and diagnose.DELTA in stats
+    md = diagnose.markdown(inp, stats, coded, [], core.MIN_MEMORY_MIB, [])
+    assert "Step 1 mean abs δ" in md
