@@ -109,6 +109,7 @@ struct mdc_engine {
     int started;            /* decoder: coder primed for this segment */
     uint64_t remaining;     /* decoder: bytes of the segment still to come */
     uint64_t overrun;       /* decoder: zero bytes read past the segment's end */
+    int damaged;            /* decoder: read past what any encoder writes */
 
     float *cost;            /* -log2(p / 65536) for p = 0..65535, when measuring */
     double ideal_bits;
@@ -444,11 +445,17 @@ void mdc_decode_start(mdc_engine *e, uint64_t size)
     e->started = 0;
     e->remaining = size;
     e->overrun = 0;
+    e->damaged = 0;
 }
 
 uint64_t mdc_decode_remaining(const mdc_engine *e)
 {
     return e->remaining;
+}
+
+int mdc_decode_damaged(const mdc_engine *e)
+{
+    return e->damaged;
 }
 
 MDC_VECTOR_CLONES
@@ -461,7 +468,7 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
         coder_start(&e->coder, &src);
         e->started = 1;
     }
-    while (e->started && n < out_cap && e->remaining) {
+    while (e->started && !e->damaged && n < out_cap && e->remaining) {
         if (!final && in_len - src.pos < DECODE_LOOKAHEAD)
             break;
         predict(e);
@@ -476,6 +483,13 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
         update(e, c);
         out[n++] = (uint8_t)c;
         e->remaining--;
+        /* An encoder's flush leaves at most 3 bytes for the decoder to
+         * imagine; needing more means the coded bytes are not what was
+         * written, and decoding the rest would only waste time. */
+        if (src.pos > in_len && e->overrun + (src.pos - in_len) > 3) {
+            e->damaged = 1;
+            break;
+        }
     }
     if (src.pos > in_len) {
         e->overrun += src.pos - in_len;
@@ -489,7 +503,7 @@ int mdc_decode_end(mdc_engine *e, size_t unread)
 {
     /* The encoder wrote 1..4 flush bytes where the decoder reads 4, so up to
      * 3 zero bytes past the end are expected, and no coded byte is left. */
-    int ok = e->remaining == 0 && unread == 0 && e->overrun <= 3;
+    int ok = e->remaining == 0 && unread == 0 && e->overrun <= 3 && !e->damaged;
     mdc_decode_start(e, 0);
     return ok ? 0 : -1;
 }

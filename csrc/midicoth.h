@@ -70,6 +70,10 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
                   uint8_t *out, size_t out_cap);
 /* Bytes of the segment still to decode. */
 uint64_t mdc_decode_remaining(const mdc_engine *e);
+/* 1 once the decoder has read further past the segment's end than any
+ * encoder's flush allows: the coded bytes are damaged; mdc_decode then
+ * returns no more bytes and mdc_decode_end fails. */
+int mdc_decode_damaged(const mdc_engine *e);
 /* After the last byte of a segment, given `unread` coded bytes not consumed:
  * 0 if the coded bytes were exactly those the encoder wrote, -1 if not. */
 int mdc_decode_end(mdc_engine *e, size_t unread);

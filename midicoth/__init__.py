@@ -31,6 +31,7 @@ from .api import (
     MidicothCompressor,
     MidicothDecompressor,
     MidicothFile,
+    auto_memory_mib,
     compress,
     decompress,
     open,
@@ -49,6 +50,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree that was ne
     __version__ = "0+unknown"
 
 __all__ = [
+    "auto_memory_mib",
     "ALL_STAGES",
     "DEFAULT_BLOCK_SIZE",
     "DEFAULT_MEMORY_MIB",

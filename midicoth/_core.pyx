@@ -32,6 +32,7 @@ cdef extern from "midicoth.h" nogil:
     size_t mdc_decode(mdc_engine *e, const uint8_t *inp, size_t in_len, int final,
                       size_t *consumed, uint8_t *out, size_t out_cap)
     uint64_t mdc_decode_remaining(const mdc_engine *e)
+    int mdc_decode_damaged(const mdc_engine *e)
     int mdc_decode_end(mdc_engine *e, size_t unread)
     int mdc_measure(mdc_engine *e)
     void mdc_get_stats(const mdc_engine *e, mdc_stats *s)
@@ -197,6 +198,9 @@ cdef class Decoder:
             result = out[:made]
         finally:
             free(out)
+        if mdc_decode_damaged(self._e):
+            self._pending = bytearray()
+            raise ValueError("damaged data: the coded segment ends too early")
         del pend
         del self._pending[:pos]
         return result

@@ -84,6 +84,26 @@ def _check_params(memory_mib: int, stages: int, block_size: int | None, threads:
             )
 
 
+#: Model memory per input byte that :func:`auto_memory_mib` aims for.
+_MEMORY_PER_BYTE = 256
+
+
+def auto_memory_mib(size: int | None, cap: int = _core.DEFAULT_MEMORY_MIB) -> int:
+    """The memory budget (MiB) chosen for ``size`` input bytes, at most ``cap``.
+
+    Tables larger than the input can fill cost time (the pages must be
+    zeroed) and buy nothing, so a known size gets the smallest power of two
+    of at least 256 bytes per input byte, between the minimum budget and
+    ``cap``. An unknown size (``None``) gets ``cap``.
+    """
+    if size is None:
+        return cap
+    mib = _core.MIN_MEMORY_MIB
+    while mib < cap and mib << 20 < size * _MEMORY_PER_BYTE:
+        mib *= 2
+    return min(mib, cap)
+
+
 def _compress_block(data: bytes, memory_mib: int, stages: int) -> bytes:
     """Code one independent block with a fresh engine; return header + body.
 
@@ -105,7 +125,10 @@ class MidicothCompressor:
     """Compress data incrementally into one Midicoth stream.
 
     ``memory_mib`` sets the model's memory budget (the decoder will use the
-    same). ``stages`` selects model stages (a combination of ``STAGE_*``).
+    same); by default it is :data:`DEFAULT_MEMORY_MIB`, or, when the input's
+    size is told by ``size_hint``, :func:`auto_memory_mib` of that size (of
+    the block size, for independent blocks). ``stages`` selects model stages
+    (a combination of ``STAGE_*``).
 
     With ``block_size=None`` and ``threads=1`` the stream is *solid*: one
     model learns from all of the input, which gives the best ratio. Giving
@@ -123,13 +146,18 @@ class MidicothCompressor:
     def __init__(
         self,
         *,
-        memory_mib: int = _core.DEFAULT_MEMORY_MIB,
+        memory_mib: int | None = None,
         stages: int = _core.ALL_STAGES,
         block_size: int | None = None,
         threads: int = 1,
+        size_hint: int | None = None,
     ) -> None:
-        _check_params(memory_mib, stages, block_size, threads)
         independent = block_size is not None or threads > 1
+        if memory_mib is None:
+            if size_hint is not None and independent:
+                size_hint = min(size_hint, block_size or DEFAULT_BLOCK_SIZE)
+            memory_mib = auto_memory_mib(size_hint)
+        _check_params(memory_mib, stages, block_size, threads)
         if block_size is None:
             block_size = DEFAULT_BLOCK_SIZE if independent else SOLID_BLOCK_SIZE
         self._params = StreamParams(
@@ -432,17 +460,24 @@ class MidicothDecompressor:
 def compress(
     data: Buffer,
     *,
-    memory_mib: int = _core.DEFAULT_MEMORY_MIB,
+    memory_mib: int | None = None,
     stages: int = _core.ALL_STAGES,
     block_size: int | None = None,
     threads: int = 1,
 ) -> bytes:
     """Compress ``data`` into one Midicoth stream.
 
-    The keywords are those of :class:`MidicothCompressor`.
+    The keywords are those of :class:`MidicothCompressor`; the memory budget
+    defaults to :func:`auto_memory_mib` of the data's size.
     """
+    with memoryview(data) as view:
+        size = view.nbytes
     comp = MidicothCompressor(
-        memory_mib=memory_mib, stages=stages, block_size=block_size, threads=threads
+        memory_mib=memory_mib,
+        stages=stages,
+        block_size=block_size,
+        threads=threads,
+        size_hint=size,
     )
     return comp.compress(data) + comp.flush()
 

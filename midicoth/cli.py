@@ -84,8 +84,10 @@ class _SizeType(click.ParamType):
         return size
 
 
-def _check_memory(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    if not memory_mib_valid(value):
+def _check_memory(
+    ctx: click.Context, param: click.Parameter, value: int | None
+) -> int | None:
+    if value is not None and not memory_mib_valid(value):
         raise click.BadParameter(
             f"{value} is not a power of two from {_core.MIN_MEMORY_MIB} to {_core.MAX_MEMORY_MIB}"
         )
@@ -111,7 +113,7 @@ class _Options:
     verbose: bool = False
     threads: int = 1
     block_size: int | None = None
-    memory: int = _core.DEFAULT_MEMORY_MIB
+    memory: int | None = None
 
 
 def _stdin() -> IO[bytes]:
@@ -254,7 +256,10 @@ def _compress_one(src: str, opts: _Options) -> None:
             raise _Failure(f"already has the {SUFFIX} suffix; use -f to compress it again")
         dest = src + SUFFIX
     comp = MidicothCompressor(
-        memory_mib=opts.memory, block_size=opts.block_size, threads=opts.threads
+        memory_mib=opts.memory,
+        block_size=opts.block_size,
+        threads=opts.threads,
+        size_hint=size,
     )
     started = time.monotonic()
 
@@ -534,11 +539,11 @@ def _guarded(body: Callable[[], None]) -> None:
     "--memory",
     type=int,
     callback=_check_memory,
-    default=_core.DEFAULT_MEMORY_MIB,
-    show_default=True,
+    default=None,
     metavar="MIB",
     help=f"Model memory in MiB, a power of two from {_core.MIN_MEMORY_MIB} to "
-    f"{_core.MAX_MEMORY_MIB} (decoding uses the same).",
+    f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: about 256 bytes "
+    f"per input byte, at most {_core.DEFAULT_MEMORY_MIB}.",
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Compress FILEs to FILE.mdc (or stdin to stdout)."""

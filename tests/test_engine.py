@@ -158,8 +158,8 @@ def test_truncated_segment_is_refused() -> None:
     coded = encode(data)
     dec = _core.Decoder(memory_mib=SMALL)
     dec.start_segment(len(data))
-    dec.decompress(coded[:-20], final=True)
     with pytest.raises(ValueError):
+        dec.decompress(coded[:-20], final=True)
         dec.end_segment()
 
 
@@ -173,14 +173,32 @@ def test_extra_coded_bytes_are_refused() -> None:
         dec.end_segment()
 
 
-def test_garbage_decodes_without_crashing() -> None:
+def test_garbage_is_mostly_refused_without_crashing() -> None:
+    """Junk decodes to something or stops early; the coder's own check
+    refuses most of it (the container's checksum catches the rest)."""
     rng = random.Random(11)
-    for _ in range(20):
+    refused = 0
+    for _ in range(40):
         junk = rng.randbytes(rng.randrange(0, 300))
         dec = _core.Decoder(memory_mib=SMALL)
         dec.start_segment(2000)
-        out = dec.decompress(junk, final=True)
-        assert len(out) == 2000
+        try:
+            out = dec.decompress(junk, final=True)
+            dec.end_segment()
+            assert len(out) == 2000
+        except ValueError:
+            refused += 1
+    assert refused >= 35
+
+
+def test_lying_size_fails_fast() -> None:
+    """A segment that claims far more bytes than its coded bytes can hold
+    stops as soon as the decoder runs past them."""
+    coded = encode(b"abc" * 10)
+    dec = _core.Decoder(memory_mib=SMALL)
+    dec.start_segment(50_000_000)
+    with pytest.raises(ValueError, match="ends too early"):
+        dec.decompress(coded, final=True)
 
 
 @pytest.mark.parametrize("memory, stages", [(15, 15), (24, 15), (8, 15), (16, 64), (16, -1),
