@@ -22,7 +22,7 @@
  *                 expected bit; their outputs are averaged in the stretch
  *                 domain.
  *   7. apm.c      (ours) an adaptive probability map by node and match state
- *                 refines that: p <- (p + 3 apm(p)) / 4.
+ *                 refines that: p <- (p + apm(p)) / 2.
  *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
  * Then every stage learns the true byte. The decoder runs the identical
@@ -131,7 +131,7 @@ static size_t pow2_floor(size_t x)
 static size_t fixed_bytes(void)
 {
     return sizeof(mdc_engine) + tweedie_size() + ppm_size(0) + binctx_size(256 * 17 * 64) +
-           (8 + 256) * MATCH_STATES * MIX_INPUTS * sizeof(int32_t) +
+           (8 + 256) * MATCH_STATES * (MIX_INPUTS + 1) * sizeof(int32_t) +
            256 * MATCH_STATES * 33 * sizeof(uint16_t);
 }
 
@@ -335,7 +335,7 @@ static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
     if (e->stages & MDC_STAGE_APM) {
         uint32_t ctx = (uint32_t)w->node * MATCH_STATES + e->match_state;
         uint32_t refined = apm_p(&e->final_apm, &e->stretch, w->level, p, ctx);
-        p = clamp_p((p + 3 * refined + 2) / 4);
+        p = clamp_p((p + refined + 1) / 2);
     }
     return p;
 }

@@ -3,23 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MIX_BOOST 8
+#define MIX_HALF 1024
+#define MIX_START 8192 /* 1/8 */
+
 int mixer_init(mixer *m, uint32_t sets, int lr)
 {
     memset(m, 0, sizeof(*m));
     m->sets = sets;
     m->lr = lr;
     m->w = malloc((size_t)sets * MIX_INPUTS * sizeof(int32_t));
-    if (!m->w)
+    m->seen = calloc(sets, sizeof(uint32_t));
+    if (!m->w || !m->seen)
         return -1;
     for (uint32_t i = 0; i < sets * MIX_INPUTS; i++)
-        m->w[i] = i % MIX_INPUTS == 0 ? 65536 : 0;
+        m->w[i] = i % MIX_INPUTS < 8 ? MIX_START : 0;
     return 0;
 }
 
 void mixer_free(mixer *m)
 {
     free(m->w);
+    free(m->seen);
     m->w = NULL;
+    m->seen = NULL;
 }
 
 uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
@@ -43,7 +50,13 @@ uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
 void mixer_update(mixer *m, int level, int bit)
 {
     int64_t err = (bit ? 65535 : 0) - (int64_t)m->p[level];
-    int32_t *w = m->w + (size_t)m->set[level] * MIX_INPUTS;
+    uint32_t set = m->set[level];
+    int32_t *w = m->w + (size_t)set * MIX_INPUTS;
+    uint32_t n = m->seen[set];
+    /* the rate, 16.16 */
+    int64_t lr = ((int64_t)m->lr << 16) + ((int64_t)MIX_BOOST << 16) * MIX_HALF / (MIX_HALF + n);
+    m->seen[set] = n + (n < 0xFFFFFFFFu);
+    /* x * err < 2^27 and lr < 2^20: divided in two steps to stay in 64 bits */
     for (int i = 0; i < MIX_INPUTS; i++)
-        w[i] += (int32_t)((int64_t)m->x[level][i] * err * m->lr / 65536);
+        w[i] += (int32_t)((int64_t)m->x[level][i] * err / 256 * lr / (65536LL * 256));
 }

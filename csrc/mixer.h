@@ -5,10 +5,13 @@
  * +-2047) with one weight vector of several, chosen by a small context:
  *   p = squash(sum_i w_i x_i),   weights 16.16 fixed point;
  * once the bit y is known, w_i += lr * x_i * (y - p) / 2^16, a step down the
- * gradient of the coding cost (y - p is 16-bit). Weights start with the
- * first input alone (1.0) and the rest at 0.
+ * gradient of the coding cost (y - p is 16-bit). The rate is lr plus a boost
+ * of MIX_BOOST * MIX_HALF / (MIX_HALF + n) after n updates of the set, so a
+ * new set learns fast. Weights start at 1/8 on the first 8 inputs, 0 on
+ * the rest (bias, match).
  *
- * Memory: sets * MIX_INPUTS int32, plus the last inputs of each level.
+ * Memory: sets * (MIX_INPUTS + 1) 32-bit words, plus the last inputs of
+ * each level.
  */
 #ifndef MDC_MIXER_H
 #define MDC_MIXER_H
@@ -19,6 +22,7 @@
 
 typedef struct {
     int32_t *w;                  /* sets * MIX_INPUTS */
+    uint32_t *seen;              /* per set: updates so far */
     uint32_t sets;
     int lr;
     int32_t x[8][MIX_INPUTS];    /* per level: the inputs */
