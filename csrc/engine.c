@@ -17,8 +17,8 @@
  *   6. mixer.c    (ours) at each node, two logistic mixers, their weights
  *                 chosen by the level and by the node (each also by the
  *                 match state), combine the calibrated P(right), the blend's
- *                 own, the binary context models of binctx.c (orders 1-4
- *                 and 6, and the current word) and the match model's
+ *                 own, the binary context models of binctx.c (orders 1, 2,
+ *                 3, 5 and 8, and the current word) and the match model's
  *                 expected bit; their outputs are averaged in the stretch
  *                 domain.
  *   7. apm.c      (ours) an adaptive probability map by node and match state
@@ -71,11 +71,11 @@
 #define HIGHCTX_CAP 39322 /* 0.60 */
 #define MIN_CONF 655      /* 0.01: below it a stage abstains */
 
-/* Stage 6: the binary context models (orders 1-4, 6, the word), the
+/* Stage 6: the binary context models (orders 1, 2, 3, 5, 8, the word), the
  * mixers' learning rate, and the match model's entries (streak 0..15 x
  * confidence quarter). */
 #define BINCTX_MODELS 6
-#define MIX_LR 2
+#define MIX_LR (1 << 15) /* 0.5, 16.16 */
 #define MATCH_STATES 4
 #define MATCH_ENTRIES 64
 #define MATCH_RATE 6
@@ -217,11 +217,11 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     return e;
 }
 
-/* The context of binary context model k: orders 1-4, order 6, and the
+/* The context of binary context model k: orders 1, 2, 3, 5 and 8, and the
  * current word (between words, the last one). */
 static uint64_t binctx_hash(const mdc_engine *e, int k)
 {
-    static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 4, 6};
+    static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
     if (k < BINCTX_MODELS - 1)
         return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
     const word_model *w = &e->word;

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIX_BOOST 8
+#define MIX_BOOST (4 << 16) /* 16.16 */
 #define MIX_HALF 1024
 #define MIX_START 8192 /* 1/8 */
 
-int mixer_init(mixer *m, uint32_t sets, int lr)
+int mixer_init(mixer *m, uint32_t sets, int32_t lr)
 {
     memset(m, 0, sizeof(*m));
     m->sets = sets;
@@ -54,7 +54,7 @@ void mixer_update(mixer *m, int level, int bit)
     int32_t *w = m->w + (size_t)set * MIX_INPUTS;
     uint32_t n = m->seen[set];
     /* the rate, 16.16 */
-    int64_t lr = ((int64_t)m->lr << 16) + ((int64_t)MIX_BOOST << 16) * MIX_HALF / (MIX_HALF + n);
+    int64_t lr = m->lr + (int64_t)MIX_BOOST * MIX_HALF / (MIX_HALF + n);
     m->seen[set] = n + (n < 0xFFFFFFFFu);
     /* x * err < 2^27 and lr < 2^20: divided in two steps to stay in 64 bits */
     for (int i = 0; i < MIX_INPUTS; i++)
