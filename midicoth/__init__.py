@@ -50,7 +50,6 @@ except _metadata.PackageNotFoundError:  # running from a source tree that was ne
     __version__ = "0+unknown"
 
 __all__ = [
-    "auto_memory_mib",
     "ALL_STAGES",
     "DEFAULT_BLOCK_SIZE",
     "DEFAULT_MEMORY_MIB",
@@ -72,6 +71,7 @@ __all__ = [
     "MidicothError",
     "MidicothFile",
     "__version__",
+    "auto_memory_mib",
     "compress",
     "decompress",
     "open",

@@ -7,9 +7,9 @@ arithmetic-coder start and end, so the container can frame it with sizes
 and a checksum. Both sides must be built with the same parameters.
 """
 
-from typing import Dict, List, Union
+from typing import TypeAlias
 
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer: TypeAlias = bytes | bytearray | memoryview
 
 STAGE_MATCH: int      # match model (context lengths 4..16)
 STAGE_WORD: int       # trie word model + bigrams
@@ -29,7 +29,7 @@ def model_memory(memory_mib: int) -> int:
     """Bytes of model tables an engine built with this budget allocates."""
 
 class Encoder:
-    def __init__(self, *, memory_mib: int = ..., stages: int = ...) -> None: ...
+    def __init__(self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...) -> None: ...
     @property
     def memory_mib(self) -> int: ...
     @property
@@ -47,11 +47,14 @@ class Encoder:
 
         The model keeps what it learned; the next compress() opens a new segment.
         """
-    def stats(self) -> Dict[str, List[List[float]]]:
-        """Calibrator diagnostics: mean |delta| and counts per (step, confidence bin)."""
+    def stats(self) -> dict[str, object]:
+        """Diagnostics: bytes modelled, ideal code length in bits (with
+        measure=True), and the calibrator's mean |delta| and observations per
+        (step, confidence bin)."""
 
 class Decoder:
-    def __init__(self, *, memory_mib: int = ..., stages: int = ...) -> None: ...
+    def __init__(self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...) -> None: ...
+    def stats(self) -> dict[str, object]: ...
     def start_segment(self, size: int) -> None:
         """Open a segment that decodes to exactly `size` bytes."""
     @property

@@ -11,10 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_engine import SAMPLES, pseudo_text
 
 from midicoth import _core
-
-from test_engine import SAMPLES, pseudo_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRC = ROOT / "csrc"
