@@ -83,16 +83,21 @@ def code(
 def run(
     inputs: Sequence[Input],
     core: ModuleType,
-    memory_mib: int,
+    memory_mib: int | None,
     verify: bool,
     log: Callable[[str], None],
 ) -> list[Row]:
+    """Code every input in every configuration; with ``memory_mib`` None the
+    budget is chosen per file as ``midicoth.compress`` chooses it."""
+    from midicoth import auto_memory_mib
+
     rows: list[Row] = []
     configs = configurations(core)
     for inp in inputs:
         data = inp.path.read_bytes()
+        memory = memory_mib if memory_mib is not None else auto_memory_mib(len(data))
         for label, stages in configs:
-            size, seconds, verified = code(core, data, stages, memory_mib, verify)
+            size, seconds, verified = code(core, data, stages, memory, verify)
             rows.append(Row(inp, label, stages, size, seconds, verified))
             check = "" if verified is None else (", verified" if verified else ", MISMATCH")
             log(f"{inp.key} {label}: {size} bytes, {rows[-1].bpb:.3f} bpb, {seconds:.2f} s{check}")
@@ -145,7 +150,7 @@ def _gain_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str]
 def markdown(
     rows: Sequence[Row],
     machine: Sequence[str],
-    memory_mib: int,
+    memory_mib: int | None,
     version: Any,
     charts: Sequence[str],
 ) -> str:
@@ -161,7 +166,8 @@ def markdown(
         "# Ablation: what each stage contributes",
         "",
         *machine,
-        f"- Midicoth core: model version {version}, memory budget {memory_mib} MiB",
+        f"- Midicoth core: model version {version}, memory budget "
+        + (f"{memory_mib} MiB" if memory_mib else "per file, as `midicoth.compress` picks it"),
         "",
         (
             "Stages are switched on cumulatively from left to right; sizes are the core's raw "
@@ -306,7 +312,7 @@ def main(
     except ImportError as exc:
         log(f"the Midicoth core is not built ({exc}): pip install -e . first")
         return 1
-    memory = memory_mib if memory_mib is not None else core.DEFAULT_MEMORY_MIB
+    memory = memory_mib
     rows = run(inputs, core, memory, verify, log)
     sets = []
     for r in rows:
