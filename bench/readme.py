@@ -40,7 +40,10 @@ def section(
             "only comparable within the table (see the docstring of `bench/compare.py`). "
             "bpb = bits per input byte, lower is better; speeds are MB/s of uncompressed data. "
             "*MDC7* is the paper's reference program, *PPMd best* the best PPMd setting found "
-            "for each file (both from `corpora/REFERENCE.tsv`)."
+            "for each file (both from `corpora/REFERENCE.tsv`). To reproduce: "
+            '`pip install -e ".[bench]"`, then the command below from the repository root; '
+            "`python -m bench --ablation` adds what each stage contributes "
+            f"([ablation.md]({rel(out / 'ablation.md')}))."
         ),
         "",
         *machine,

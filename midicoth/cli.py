@@ -117,11 +117,11 @@ class _Options:
 
 
 def _stdin() -> IO[bytes]:
-    return click.get_binary_stream("stdin")
+    return sys.stdin.buffer
 
 
 def _stdout() -> IO[bytes]:
-    return click.get_binary_stream("stdout")
+    return sys.stdout.buffer
 
 
 def _display(path: str) -> str:
