@@ -25,6 +25,7 @@ void apm_free(apm *a)
 uint32_t apm_p(apm *a, const stretch_table *st, int level, uint32_t p, uint32_t ctx)
 {
     uint32_t x = (uint32_t)(stretch(st, p) + 2048); /* 1..4095 */
+    MDC_ASSERT(ctx < a->contexts && x >= 1 && x <= 4095);
     uint32_t idx = ctx * 33 + (x >> 7), w = x & 127;
     a->idx[level] = idx;
     a->w[level] = w;

@@ -42,6 +42,7 @@ static inline uint32_t coder_mid(const coder_state *c, uint32_t p1)
 /* Encode `bit` with P(1) = p1 / 65536; returns bytes written at out. */
 static inline int coder_encode(coder_state *c, int bit, uint32_t p1, uint8_t *out)
 {
+    MDC_ASSERT(p1 >= 1 && p1 <= 65535 && c->x1 <= c->x2);
     uint32_t mid = coder_mid(c, p1);
     int n = 0;
     if (bit)
@@ -94,6 +95,7 @@ static inline void coder_start(coder_state *c, coder_input *in)
 
 static inline int coder_decode(coder_state *c, uint32_t p1, coder_input *in)
 {
+    MDC_ASSERT(p1 >= 1 && p1 <= 65535 && c->x1 <= c->x2);
     uint32_t mid = coder_mid(c, p1);
     int bit = c->x <= mid;
     if (bit)

@@ -107,4 +107,5 @@ void ctxslot_add(ctx_slot *s, int sym)
     }
     s->cnt[i]++;
     s->total++;
+    MDC_ASSERT(s->nsym <= CTX_SLOT_SYMS && s->total <= 255u * CTX_SLOT_SYMS);
 }

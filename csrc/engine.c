@@ -326,6 +326,7 @@ static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
     for (int i = 0; i < half; i++)
         left += d[i];
     w->left = left;
+    MDC_ASSERT(w->mass > 0 && left < w->mass && left > 0);
     uint32_t blend = clamp_p((uint32_t)(((uint64_t)(w->mass - left) << 16) / w->mass));
     uint32_t p = blend;
     if (e->stages & MDC_STAGE_TWEEDIE)

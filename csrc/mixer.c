@@ -31,6 +31,7 @@ void mixer_free(mixer *m)
 
 uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
 {
+    MDC_ASSERT(set < m->sets);
     const int32_t *w = m->w + (size_t)set * MIX_INPUTS;
     int64_t dot = 0;
     for (int i = 0; i < MIX_INPUTS; i++) {

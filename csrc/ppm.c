@@ -157,6 +157,7 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
         r = (uint32_t)(((uint64_t)mass << R_SHIFT) / (n0 + d0));
         mass = (uint32_t)(((uint64_t)d0 * r) >> R_SHIFT);
     }
+    MDC_ASSERT(nexcl + d0 <= 256);
     uint32_t unseen = 256 - nexcl - d0;
     uint32_t each = unseen ? mass / unseen : 0;
     each += (each == 0);

@@ -121,6 +121,7 @@ uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
     uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * BITCTX_STRIDE;
     for (int step = 0; step < TWD_STEPS; step++) {
         uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
+        MDC_ASSERT(idx < TWD_BUCKETS);
         t->used[level][step] = idx;
         t->pred[level][step] = p;
         int32_t q = (int32_t)p + t->delta[idx];
