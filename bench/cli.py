@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
         "--memory-mib",
         type=int,
         default=None,
-        help="Midicoth memory budget for --ablation/--diagnose (default: the core's)",
+        help="Midicoth memory budget for --ablation/--diagnose (default: per file, as "
+        "midicoth.compress picks it)",
     )
     p.add_argument(
         "--verify",

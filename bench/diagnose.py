@@ -204,9 +204,14 @@ def main(
     except ImportError as exc:
         log(f"the Midicoth core is not built ({exc}): pip install -e . first")
         return 1
-    memory = memory_mib if memory_mib is not None else core.DEFAULT_MEMORY_MIB
+    data = inp.path.read_bytes()
+    if memory_mib is None:
+        from midicoth import auto_memory_mib
+
+        memory_mib = auto_memory_mib(len(data))
+    memory = memory_mib
     log(f"coding {inp.key} ({inp.size:,} bytes) with statistics on")
-    stats, coded = collect(core, inp.path.read_bytes(), memory)
+    stats, coded = collect(core, data, memory)
     stem = f"diagnose_{inp.name}"
     charts = [chart(inp, stats, out / f"{stem}.png")] if make_charts and DELTA in stats else []
     (out / f"{stem}.md").write_text(
