@@ -25,6 +25,7 @@ typedef struct {
     size_t pairs;      /* slot pairs */
     uint64_t hash;     /* this byte's context */
     uint16_t *nib[2];  /* this byte's slots: high nibble, low nibble */
+    uint16_t *at[8];   /* per level: the entry read, for the update */
 } binctx;
 
 int binctx_init(binctx *b, size_t bytes);
@@ -63,12 +64,15 @@ static inline uint16_t *binctx_entry(const binctx *b, int level, int node)
     return &b->nib[1][(1 << (level - 4)) | (node & ((1 << (level - 4)) - 1))];
 }
 
-/* 16-bit P(1) at a node. */
-static inline uint32_t binctx_p(const binctx *b, int level, int node)
+/* 16-bit P(1) at a node; remembers the entry for binctx_update. */
+static inline uint32_t binctx_p(binctx *b, int level, int node)
 {
-    return ((uint32_t)(*binctx_entry(b, level, node) ^ 0x8000u) & 0xFFF0u) | 8u;
+    uint16_t *e = binctx_entry(b, level, node);
+    b->at[level] = e;
+    return ((uint32_t)(*e ^ 0x8000u) & 0xFFF0u) | 8u;
 }
 
-void binctx_update(binctx *b, int level, int node, int bit);
+/* Learn the bit coded at `level` (after binctx_p at that level). */
+void binctx_update(binctx *b, int level, int bit);
 
 #endif

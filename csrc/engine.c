@@ -378,14 +378,14 @@ static void update(mdc_engine *e, int c)
         match_prefetch(&e->match, e->hist, e->hist_hi);
 
     for (int level = 0; level < 8; level++) {
-        int bit = (c >> (7 - level)) & 1, node = (c | 256) >> (8 - level);
+        int bit = (c >> (7 - level)) & 1;
         if (e->stages & MDC_STAGE_TWEEDIE)
             tweedie_update(&e->tweedie, level, bit);
         if (e->stages & MDC_STAGE_MIX) {
             mixer_update(&e->mix_level, level, bit);
             mixer_update(&e->mix_node, level, bit);
             for (int k = 0; k < BINCTX_MODELS; k++)
-                binctx_update(&e->binctx[k], level, node, bit);
+                binctx_update(&e->binctx[k], level, bit);
             if (e->match_entry[level] >= 0) {
                 int right = ((e->match.predicted >> (7 - level)) & 1) == bit;
                 uint16_t *q = &e->match_right[e->match_entry[level]];

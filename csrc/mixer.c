@@ -48,16 +48,20 @@ uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
     return p;
 }
 
+MDC_VECTOR_CLONES
 void mixer_update(mixer *m, int level, int bit)
 {
     int64_t err = (bit ? 65535 : 0) - (int64_t)m->p[level];
     uint32_t set = m->set[level];
     int32_t *w = m->w + (size_t)set * MIX_INPUTS;
     uint32_t n = m->seen[set];
-    /* the rate, 16.16 */
+    /* the rate, 16.16: at most 4.5 * 2^16 < 2^19 */
     int64_t lr = m->lr + (int64_t)MIX_BOOST * MIX_HALF / (MIX_HALF + n);
     m->seen[set] = n + (n < 0xFFFFFFFFu);
-    /* x * err < 2^27 and lr < 2^20: divided in two steps to stay in 64 bits */
+    /* step = err * lr / 2^16 < 2^19, so x * step < 2^30 stays in 32 bits and
+     * the loop vectorises. */
+    int32_t step = (int32_t)(err * lr / 65536);
+    const int32_t *x = m->x[level];
     for (int i = 0; i < MIX_INPUTS; i++)
-        w[i] += (int32_t)((int64_t)m->x[level][i] * err / 256 * lr / (65536LL * 256));
+        w[i] += x[i] * step / 65536;
 }
