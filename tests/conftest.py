@@ -1,4 +1,13 @@
-"""Shared pytest fixtures.
+"""Shared pytest fixtures and hypothesis profiles.
+
+Hypothesis profiles: ``ci`` (the default) keeps every property test quick
+enough for each change; ``thorough`` runs twenty times as many examples per
+test, for long runs on request (see docs/TESTING.md)::
+
+    MIDICOTH_HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_roundtrip_fuzzing.py
+
+Tests that must stay small in CI scale their example counts with
+``settings.default.max_examples`` (100 under ``ci``), so one switch scales all.
 
 Corpus fixtures: corpus files are not part of the repository (see
 corpora/README.md); a test that needs one asks the ``corpus_file`` fixture,
@@ -7,11 +16,13 @@ which skips the test when the file is not on this machine.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # The corpora/ and bench/ packages live at the repository root and are not
 # installed; appended (not prepended) so an installed midicoth still wins.
@@ -20,6 +31,22 @@ if str(_REPO_ROOT) not in sys.path:
     sys.path.append(str(_REPO_ROOT))
 
 import corpora
+
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("MIDICOTH_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

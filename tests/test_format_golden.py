@@ -10,6 +10,12 @@ A deliberate change of the model or the container must bump
 MODEL_VERSION or FORMAT_VERSION and then regenerate the files:
 
     python tests/test_format_golden.py --regenerate
+
+tests/golden/VERSIONS.tsv pins, for every (format version, model version)
+pair, the sha256 of the golden files made under it. Regenerating under a
+pair already pinned to other bytes is refused, and a test fails if the
+files differ from their pair's pin: changed output without a version bump
+cannot pass, not even by regenerating the files.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import midicoth
 GOLDEN = Path(__file__).parent / "golden"
 MANIFEST = GOLDEN / "MANIFEST.tsv"
 COLUMNS = ("file", "input", "memory_mib", "stages", "block_size", "size", "sha256")
+PINS = GOLDEN / "VERSIONS.tsv"
+PIN_COLUMNS = ("format_version", "model_version", "golden_sha256")
 
 
 def generated_text(size: int) -> bytes:
@@ -87,11 +95,53 @@ def read_manifest() -> dict:
     return {row.split("\t")[0]: dict(zip(COLUMNS, row.split("\t"))) for row in rows[1:]}
 
 
+def versions() -> tuple[int, int]:
+    return midicoth.FORMAT_VERSION, midicoth.MODEL_VERSION
+
+
+def golden_digest(files: dict[str, bytes]) -> str:
+    """One sha256 over the names and bytes of all golden files."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(f"{name}\0{len(files[name])}\0".encode())
+        h.update(files[name])
+    return h.hexdigest()
+
+
+def read_pins() -> dict[tuple[int, int], str]:
+    rows = PINS.read_text().splitlines()
+    assert tuple(rows[0].split("\t")) == PIN_COLUMNS
+    pins = {}
+    for row in rows[1:]:
+        fmt_version, model_version, digest = row.split("\t")
+        pins[int(fmt_version), int(model_version)] = digest
+    return pins
+
+
 def regenerate() -> None:
     GOLDEN.mkdir(exist_ok=True)
+    files = {name: make(name) for name in CASES}
+    digest = golden_digest(files)
+    pins = read_pins() if PINS.exists() else {}
+    pinned = pins.get(versions())
+    if pinned is not None and pinned != digest:
+        fmt_version, model_version = versions()
+        sys.exit(
+            f"refused: the output changed but format version {fmt_version} / model "
+            f"version {model_version} is already pinned to other bytes in {PINS.name}. "
+            "Bump MODEL_VERSION (csrc/midicoth.h) or FORMAT_VERSION (midicoth/format.py), "
+            "rebuild, and regenerate."
+        )
+    pins[versions()] = digest
+    PINS.write_text(
+        "\n".join(
+            ["\t".join(PIN_COLUMNS)] + [f"{f}\t{m}\t{d}" for (f, m), d in sorted(pins.items())]
+        )
+        + "\n"
+    )
     lines = ["\t".join(COLUMNS)]
     for name, (source, memory_mib, stages, block_size) in CASES.items():
-        (GOLDEN / name).write_bytes(make(name))
+        (GOLDEN / name).write_bytes(files[name])
         data = INPUTS[source]()
         fields = (name, source, memory_mib, stages, block_size, len(data))
         lines.append("\t".join(map(str, fields)) + "\t" + hashlib.sha256(data).hexdigest())
@@ -117,6 +167,28 @@ def test_compression_reproduces_golden_bytes(name: str) -> None:
         f"{name}: the compressed bytes changed. If the model or format changed on "
         "purpose, bump MODEL_VERSION / FORMAT_VERSION and regenerate (see module docstring)."
     )
+
+
+def test_golden_files_match_their_version_pin() -> None:
+    """The golden bytes are those pinned for the current format and model
+    versions: new output needs new version numbers, not just new files."""
+    pins = read_pins()
+    assert versions() in pins, (
+        f"no golden pin for format/model version {versions()}: run "
+        "python tests/test_format_golden.py --regenerate"
+    )
+    stored = {name: (GOLDEN / name).read_bytes() for name in CASES}
+    assert golden_digest(stored) == pins[versions()], (
+        "the golden files differ from those pinned for this format/model version: "
+        "bump MODEL_VERSION or FORMAT_VERSION before regenerating"
+    )
+
+
+def test_golden_headers_carry_the_current_versions() -> None:
+    for name in CASES:
+        head = (GOLDEN / name).read_bytes()[:24]
+        assert head[4] == midicoth.FORMAT_VERSION, name
+        assert int.from_bytes(head[8:12], "little") == midicoth.MODEL_VERSION, name
 
 
 def test_golden_files_decode_in_pieces_and_concatenated() -> None:

@@ -1,0 +1,582 @@
+"""The damaged-input campaign: every way of breaking a valid stream must end
+in MidicothError, quickly, without a crash, a hang or a large allocation.
+
+Over several valid streams (empty, one byte, text, binary, independent
+blocks, other stages and budgets, two streams back to back) it tries:
+
+* ``bitflip``   every single-bit flip of the small streams; a sample of the
+                bits of the others (all of them with ``--full``);
+* ``truncate``  every length of every stream (a sample of the longer ones);
+* ``overwrite`` 1 to 8 bytes set to random values at random offsets;
+* ``magic``     wrong magic: every magic byte changed, foreign formats, no data;
+* ``version``   other format versions, with and without a fixed header CRC;
+* ``header``    other header fields with a valid CRC: flags, reserved byte,
+                stages, model version, memory budget, block size;
+* ``sizes``     block and end-marker sizes that lie (too large, too small,
+                absurd), with valid header CRCs, so that only the structure
+                checks and the data checks can catch them;
+* ``splice``    blocks dropped, repeated or swapped, garbage after the end.
+
+Each case goes through ``midicoth.decompress`` and, in turn, through the
+incremental decompressor (small chunks, small ``max_length``), the file
+reader and the header scanner (``midicoth info``). A case passes if every
+door raises MidicothError (the scanner may also succeed: it does not
+decode), or, for the few changes that leave the data intact (a flipped
+bit the coder's final bytes did not need, an unused larger block size),
+if the output is exactly the original data. Anything else -- another
+exception, wrong data without an error, a case slower than the time
+bound -- is a failure.
+
+Caught cases are counted by what caught them: ``checksum`` (a CRC-32 of a
+header or of a block's data), ``coder`` (the engine's own end-of-segment
+check: the coded bytes must end exactly where the encoder's did) and
+``structure`` (magic, versions, sizes and limits, truncation, totals,
+trailing bytes). A sample of cases also goes through the command line,
+which must exit with status 1 and leave no output file.
+
+Run standalone for a report, e.g. the long campaign::
+
+    python tests/damage_campaign.py --full --overwrites 20000 --seed 1
+
+``tests/test_damage_campaign.py`` runs the quick default in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import struct
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+if __name__ == "__main__":  # the repository root, appended so an installed midicoth wins
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+
+import midicoth
+from midicoth import MidicothError
+from midicoth import format as fmt
+
+HEADER = fmt.STREAM_HEADER_SIZE
+BLOCK = fmt.BLOCK_HEADER_SIZE
+TIME_BOUND = 2.0
+"""Seconds any one case may take (the streams decode in milliseconds)."""
+
+KNOWN_GAPS = {
+    "blocks swapped": "format 1 does not bind an independent block to its position: "
+    "each block's CRC covers its own data and the end marker only the total size",
+}
+"""Damage the current format cannot detect: counted as ``known`` rather than as a
+failure, so CI stays green while the gap is open and pinned by a strict xfail
+test (tests/test_damage_campaign.py) that fails once the gap is closed."""
+
+
+# --- the valid streams ----------------------------------------------------------------
+
+
+def sample_text(size: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    words = ["".join(rng.choice("etaoinshr") for _ in range(rng.randint(1, 8))) for _ in range(40)]
+    out = bytearray()
+    while len(out) < size:
+        out += (rng.choice(words) + rng.choice("   ,.\n")).encode()
+    return bytes(out[:size])
+
+
+@dataclass
+class Stream:
+    name: str
+    data: bytes
+    packed: bytes
+    exhaustive: bool
+    """True: every bit flip and every truncation is tried even in the quick campaign."""
+    prefixes: dict[int, bytes] = field(default_factory=dict)
+    """Lengths of ``packed`` that are themselves complete streams -> their data."""
+
+
+def make_streams() -> list[Stream]:
+    rng = random.Random(2024)
+    streams = []
+
+    def add(name: str, data: bytes, exhaustive: bool = False, **kw: Any) -> None:
+        kw.setdefault("memory_mib", 16)
+        streams.append(Stream(name, data, midicoth.compress(data, **kw), exhaustive))
+
+    add("empty", b"", exhaustive=True)
+    add("one-byte", b"\x7f", exhaustive=True)
+    add("text-small", sample_text(120, 1), exhaustive=True)
+    add("text-solid", sample_text(2500, 2))
+    add("text-blocks", sample_text(3500, 3), block_size=1024)
+    add("binary-paper", rng.randbytes(600) + bytes(range(256)) * 2, stages=midicoth.PAPER_STAGES)
+    add("run-ppm-32", b"ab" * 1500 + b"c" * 500, stages=0, memory_mib=32, block_size=2048)
+    first, second = sample_text(200, 4), rng.randbytes(150)
+    one = midicoth.compress(first, memory_mib=16)
+    two = midicoth.compress(second, memory_mib=16, block_size=1024)
+    streams.append(Stream("two-streams", first + second, one + two, False, {len(one): first}))
+    return streams
+
+
+# --- damage ---------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    stream: Stream
+    kind: str
+    detail: str
+    damaged: bytes
+
+
+def with_crc(head: bytes) -> bytes:
+    return head + struct.pack("<I", zlib.crc32(head))
+
+
+def block_offsets(packed: bytes) -> list[tuple[int, int]]:
+    """(offset, total length) of every block of the first stream, then of its end marker."""
+    params = fmt.parse_stream_header(packed)
+    at, out = HEADER, []
+    while True:
+        head = fmt.parse_block_header(packed[at : at + BLOCK], params)
+        size = BLOCK + head.csize
+        out.append((at, size))
+        if head.end:
+            return out
+        at += size
+
+
+def set_header(packed: bytes, fix_crc: bool = True, **fields: int) -> bytes:
+    names = ("magic", "version", "flags", "stages", "reserved", "model", "memory", "block_size")
+    values = dict(zip(names, struct.unpack_from("<4sBBBBIII", packed)))
+    values.update(fields)
+    head = struct.pack("<4sBBBBIII", *values.values())
+    head = with_crc(head) if fix_crc else head + packed[20:24]
+    return head + packed[HEADER:]
+
+
+def set_block(packed: bytes, index: int, usize: int, csize: int, crc: int | None = None) -> bytes:
+    """Rewrite block ``index``'s header (or the end marker's, as the last index) with a valid CRC."""
+    at, _ = block_offsets(packed)[index]
+    old_crc = struct.unpack_from("<I", packed, at + 8)[0]
+    head = with_crc(struct.pack("<III", usize, csize, old_crc if crc is None else crc))
+    return packed[:at] + head + packed[at + BLOCK :]
+
+
+def set_total(packed: bytes, total: int) -> bytes:
+    at, _ = block_offsets(packed)[-1]
+    return packed[:at] + with_crc(struct.pack("<IQ", 0, total)) + packed[at + BLOCK :]
+
+
+def bitflips(s: Stream, rng: random.Random, full: bool, sample: int) -> Iterator[Case]:
+    bits = range(len(s.packed) * 8)
+    chosen = (
+        bits
+        if full or (s.exhaustive and sample > 0)
+        else sorted(rng.sample(bits, min(abs(sample), len(bits))))
+    )
+    for bit in chosen:
+        damaged = bytearray(s.packed)
+        damaged[bit // 8] ^= 1 << (bit % 8)
+        yield Case(s, "bitflip", f"byte {bit // 8} bit {bit % 8}", bytes(damaged))
+
+
+def truncations(s: Stream, rng: random.Random, full: bool, sample: int) -> Iterator[Case]:
+    lengths = range(len(s.packed))
+    if not (full or (s.exhaustive and sample > 0)) and len(lengths) > abs(sample):
+        # the first and last bytes of every part, and a sample of the rest
+        edges = set(range(HEADER + BLOCK + 8)) | set(
+            range(len(s.packed) - 2 * BLOCK, len(s.packed))
+        )
+        edges = {n for n in edges if 0 <= n < len(s.packed)}
+        lengths = sorted(edges | set(rng.sample(lengths, abs(sample))))
+    for n in lengths:
+        yield Case(s, "truncate", f"{n} of {len(s.packed)} bytes", s.packed[:n])
+
+
+def overwrites(s: Stream, rng: random.Random, count: int) -> Iterator[Case]:
+    for _ in range(count):
+        damaged = bytearray(s.packed)
+        spots = [rng.randrange(len(damaged)) for _ in range(rng.randint(1, 8))]
+        for at in spots:
+            damaged[at] = rng.randrange(256)
+        if damaged != s.packed:
+            yield Case(s, "overwrite", f"bytes {sorted(set(spots))}", bytes(damaged))
+
+
+FOREIGN = {
+    "gzip": b"\x1f\x8b\x08\x00" + bytes(20),
+    "xz": b"\xfd7zXZ\x00" + bytes(30),
+    "zstd": b"\x28\xb5\x2f\xfd" + bytes(30),
+    "reference-MDC7": b"MDC7" + struct.pack("<Q", 5) + bytes(8),
+    "text": b"just some text, not a stream\n",
+    "nul": bytes(64),
+}
+
+
+def magic_cases(s: Stream) -> Iterator[Case]:
+    for i in range(4):
+        for value in (0x00, 0xFF, s.packed[i] ^ 0x20, s.packed[i] ^ 0x01):
+            damaged = bytearray(s.packed)
+            damaged[i] = value
+            if damaged != s.packed:
+                yield Case(s, "magic", f"byte {i} = {value:#04x}", bytes(damaged))
+    for name, foreign in FOREIGN.items():
+        yield Case(s, "magic", f"foreign: {name}", foreign + s.packed[len(foreign) :])
+    yield Case(s, "magic", "no data at all", b"")
+    yield Case(s, "magic", "one byte of the magic", s.packed[:1] + b"\x00")
+
+
+def version_cases(s: Stream) -> Iterator[Case]:
+    for version in (0, 2, 3, 0x7F, 0xFF):
+        for fix in (True, False):
+            damaged = set_header(s.packed, fix_crc=fix, version=version)
+            yield Case(s, "version", f"format version {version}, crc fixed: {fix}", damaged)
+
+
+def header_cases(s: Stream) -> Iterator[Case]:
+    params = fmt.parse_stream_header(s.packed)
+    changes: list[tuple[str, dict[str, int]]] = [
+        ("flags 0x02", {"flags": 0x02}),
+        ("flags 0xff", {"flags": 0xFF}),
+        ("independent flag toggled", {"flags": int(not params.independent)}),
+        ("reserved 1", {"reserved": 1}),
+        ("unknown stage bit", {"stages": params.stages | 0x40}),
+        ("stages 0xff", {"stages": 0xFF}),
+        ("other stages", {"stages": params.stages ^ midicoth.STAGE_MATCH}),
+        ("model version + 1", {"model": midicoth.MODEL_VERSION + 1}),
+        ("model version 0", {"model": 0}),
+        ("memory 0", {"memory": 0}),
+        ("memory 24", {"memory": 24}),
+        ("memory 8", {"memory": 8}),
+        ("memory 2^32-1", {"memory": 0xFFFFFFFF}),
+        ("memory doubled", {"memory": params.memory_mib * 2}),
+        ("block size 0", {"block_size": 0}),
+        ("block size 1", {"block_size": 1}),
+        ("block size max+1", {"block_size": fmt.MAX_BLOCK_SIZE + 1}),
+        ("block size 2^32-1", {"block_size": 0xFFFFFFFF}),
+        ("block size max", {"block_size": fmt.MAX_BLOCK_SIZE}),
+    ]
+    for detail, fields in changes:
+        yield Case(s, "header", detail, set_header(s.packed, **fields))
+
+
+def size_cases(s: Stream) -> Iterator[Case]:
+    blocks = block_offsets(s.packed)
+    params = fmt.parse_stream_header(s.packed)
+    bound = fmt.max_coded_size
+    for index, (at, _) in enumerate(blocks[:-1]):
+        usize, csize, _ = struct.unpack_from("<III", s.packed, at)
+        lies = [
+            (usize + 1, csize),
+            (usize - 1, csize),
+            (usize * 2, csize),
+            (params.block_size, csize),
+            (params.block_size + 1, csize),
+            (1, csize),
+            (0xFFFFFFFF, csize),
+            (usize, csize + 1),
+            (usize, csize - 1),
+            (usize, 1),
+            (usize, 0),
+            (usize, bound(usize)),
+            (usize, bound(usize) + 1),
+            (usize, 0xFFFFFFFF),
+            (params.block_size, bound(params.block_size)),
+        ]
+        for lie_usize, lie_csize in lies:
+            if (lie_usize, lie_csize) != (usize, csize) and lie_usize > 0:
+                detail = f"block {index}: usize {lie_usize}, csize {lie_csize}"
+                yield Case(s, "sizes", detail, set_block(s.packed, index, lie_usize, lie_csize))
+        lie_crc = zlib.crc32(b"lie")
+        yield Case(
+            s,
+            "sizes",
+            f"block {index}: data crc",
+            set_block(s.packed, index, usize, csize, lie_crc),
+        )
+    total = struct.unpack_from("<IQ", s.packed, blocks[-1][0])[1]
+    for lie in (total + 1, total - 1, total * 2 + 7, 2**64 - 1, 2**32):
+        if lie >= 0 and lie != total:
+            yield Case(s, "sizes", f"end marker total {lie}", set_total(s.packed, lie))
+
+
+def splice_cases(s: Stream) -> Iterator[Case]:
+    blocks = block_offsets(s.packed)
+    body, end = blocks[:-1], blocks[-1]
+    parts = [s.packed[at : at + n] for at, n in body]
+    head, tail = s.packed[:HEADER], s.packed[end[0] :]
+    rest = s.packed[end[0] + end[1] :]
+    if parts:
+        yield Case(s, "splice", "end marker removed", s.packed[: end[0]] + rest)
+        yield Case(
+            s, "splice", "first block repeated", head + parts[0] + b"".join(parts) + tail + rest
+        )
+    if len(parts) > 1:
+        yield Case(s, "splice", "first block dropped", head + b"".join(parts[1:]) + tail + rest)
+        yield Case(
+            s,
+            "splice",
+            "blocks swapped",
+            head + parts[1] + parts[0] + b"".join(parts[2:]) + tail + rest,
+        )
+    yield Case(s, "splice", "garbage after the end", s.packed + b"\x00garbage")
+    yield Case(s, "splice", "a second magic after the end", s.packed + fmt.MAGIC)
+    yield Case(s, "splice", "header twice", head + s.packed)
+
+
+# --- running a case -------------------------------------------------------------------
+
+
+def classify(message: str) -> str:
+    """What caught the damage, from the error's message."""
+    if "checksum" in message:
+        return "checksum"
+    if "coded data do not match" in message or "no progress" in message:
+        return "coder"
+    return "structure"
+
+
+def door_streaming(damaged: bytes) -> bytes:
+    """The incremental decompressor, fed 61-byte chunks and asked for 700 bytes at a time."""
+    out = []
+    dec = midicoth.MidicothDecompressor()
+    pending = damaged
+    while True:
+        piece, pending = pending[:61], pending[61:]
+        out.append(dec.decompress(piece, 700))
+        while not dec.needs_input and not dec.eof:
+            out.append(dec.decompress(b"", 700))
+        if dec.eof:
+            pending = dec.unused_data + pending
+            if not pending:
+                return b"".join(out)
+            dec = midicoth.MidicothDecompressor()
+        elif not pending:
+            raise MidicothError("compressed data ended before the end-of-stream marker")
+
+
+def door_file(damaged: bytes) -> bytes:
+    with midicoth.open(io.BytesIO(damaged)) as f:
+        return f.read()
+
+
+DOORS: dict[str, Callable[[bytes], bytes]] = {"streaming": door_streaming, "file": door_file}
+
+
+@dataclass
+class Result:
+    cases: int = 0
+    caught: Counter = field(default_factory=Counter)  # by checker
+    by_kind: dict[str, Counter] = field(default_factory=dict)
+    intact: int = 0  # decoded to exactly the original data
+    known: list[str] = field(default_factory=list)  # silently wrong, in KNOWN_GAPS
+    failures: list[str] = field(default_factory=list)
+    slowest: float = 0.0
+    slowest_case: str = ""
+    cli_cases: int = 0
+    seconds: float = 0.0
+    peak_rss_mib: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "caught": dict(self.caught),
+            "intact": self.intact,
+            "known": self.known,
+            "by_kind": {kind: dict(c) for kind, c in sorted(self.by_kind.items())},
+            "failures": self.failures,
+            "slowest_seconds": round(self.slowest, 4),
+            "slowest_case": self.slowest_case,
+            "cli_cases": self.cli_cases,
+            "seconds": round(self.seconds, 1),
+            "peak_rss_mib": round(self.peak_rss_mib, 1),
+        }
+
+
+def run_case(case: Case, index: int, result: Result) -> None:
+    label = f"{case.stream.name} / {case.kind} / {case.detail}"
+    accepted = {
+        case.stream.data,
+        *(v for n, v in case.stream.prefixes.items() if n == len(case.damaged)),
+    }
+    start = time.perf_counter()
+    outcome = "?"
+    try:
+        out = midicoth.decompress(case.damaged)
+    except MidicothError as exc:
+        outcome = classify(str(exc))
+    except Exception as exc:  # noqa: BLE001 - any other exception is the finding
+        result.failures.append(f"{label}: {type(exc).__name__}: {exc}")
+        outcome = "failure"
+    else:
+        if out in accepted:
+            outcome = "intact"
+        elif case.detail in KNOWN_GAPS:
+            outcome = "known"
+        else:
+            result.failures.append(f"{label}: decoded {len(out)} wrong bytes without an error")
+            outcome = "failure"
+    # every third case also through another door, which must agree
+    door_name = ("streaming", "file", None)[index % 3]
+    if door_name is not None and outcome != "failure":
+        try:
+            other = DOORS[door_name](case.damaged)
+        except MidicothError:
+            if outcome == "intact":
+                result.failures.append(f"{label}: {door_name} refused what decompress() took")
+        except Exception as exc:  # noqa: BLE001
+            result.failures.append(f"{label}: {door_name}: {type(exc).__name__}: {exc}")
+        else:
+            if other not in accepted and outcome != "known":
+                result.failures.append(f"{label}: {door_name} decoded wrong bytes without an error")
+    try:
+        list(fmt.scan(io.BytesIO(case.damaged)))
+    except MidicothError:
+        pass
+    except Exception as exc:  # noqa: BLE001
+        result.failures.append(f"{label}: scan: {type(exc).__name__}: {exc}")
+    elapsed = time.perf_counter() - start
+    if elapsed > result.slowest:
+        result.slowest, result.slowest_case = elapsed, label
+    if elapsed > TIME_BOUND:
+        result.failures.append(f"{label}: took {elapsed:.2f} s")
+    result.cases += 1
+    if outcome == "intact":
+        result.intact += 1
+    elif outcome == "known":
+        result.known.append(label)
+    elif outcome != "failure":
+        result.caught[outcome] += 1
+    result.by_kind.setdefault(case.kind, Counter())[outcome] += 1
+
+
+def run_cli_sample(cases: list[Case], result: Result) -> None:
+    """``midicoth decompress`` and ``test`` on damaged files: status 1, no output left."""
+    from click.testing import CliRunner
+
+    from midicoth.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for n, case in enumerate(cases):
+            label = f"cli: {case.stream.name} / {case.kind} / {case.detail}"
+            path = work / f"case{n}.mdc"
+            path.write_bytes(case.damaged)
+            for args in (["decompress", "-k", str(path)], ["test", str(path)]):
+                run = CliRunner().invoke(main, args, prog_name="midicoth")
+                # (the runner reports an escaped exception as status 1 too: tell them apart)
+                if run.exit_code != 1 or not isinstance(run.exception, SystemExit):
+                    result.failures.append(f"{label}: {args[0]}: {run.exit_code} {run.exception!r}")
+                elif "Traceback" in run.output:
+                    result.failures.append(f"{label}: {args[0]} printed a traceback")
+            left = sorted(p.name for p in work.iterdir())
+            if left != [path.name]:
+                result.failures.append(f"{label}: left {left}")
+            path.unlink()
+            result.cli_cases += 1
+
+
+def all_cases(full: bool, overwrite_count: int, sample: int, seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    cases: list[Case] = []
+    for s in make_streams():
+        cases += bitflips(s, rng, full, sample)
+        cases += truncations(s, rng, full, sample)
+        cases += overwrites(s, rng, overwrite_count)
+        cases += magic_cases(s)
+        cases += version_cases(s)
+        cases += header_cases(s)
+        if s.name != "two-streams" or full:
+            cases += size_cases(s)
+        cases += splice_cases(s)
+    return cases
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process, MiB (0 if unknown).
+
+    Linux's VmHWM belongs to this program image; ``ru_maxrss`` may instead
+    carry the parent's peak over fork and exec, so it is only the fallback.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+def run_campaign(
+    full: bool = False, overwrites: int = 40, sample: int = 120, cli_sample: int = 12, seed: int = 0
+) -> Result:
+    """Run the campaign; the defaults are the quick CI setting."""
+    start = time.perf_counter()
+    cases = all_cases(full, overwrites, sample, seed)
+    result = Result()
+    for index, case in enumerate(cases):
+        run_case(case, index, result)
+    run_cli_sample(random.Random(seed).sample(cases, min(cli_sample, len(cases))), result)
+    result.seconds = time.perf_counter() - start
+    result.peak_rss_mib = peak_rss_mib()
+    return result
+
+
+def report(result: Result) -> str:
+    kinds = sorted(result.by_kind)
+    cols = ["checksum", "coder", "structure", "intact", "known", "failure"]
+    lines = [f"{'kind':<10}" + "".join(f"{c:>10}" for c in cols) + f"{'total':>10}"]
+    for kind in kinds:
+        c = result.by_kind[kind]
+        lines.append(
+            f"{kind:<10}" + "".join(f"{c[k]:>10}" for k in cols) + f"{sum(c.values()):>10}"
+        )
+    totals = Counter()
+    for c in result.by_kind.values():
+        totals.update(c)
+    lines.append(f"{'all':<10}" + "".join(f"{totals[k]:>10}" for k in cols) + f"{result.cases:>10}")
+    lines.append(
+        f"{result.cases} cases (+{result.cli_cases} through the CLI) in {result.seconds:.1f} s; "
+        f"slowest case {result.slowest * 1000:.0f} ms ({result.slowest_case}); "
+        f"peak RSS {result.peak_rss_mib:.0f} MiB; failures: {len(result.failures)}"
+    )
+    lines += [f"KNOWN GAP {k}: {KNOWN_GAPS[k.rsplit(' / ', 1)[1]]}" for k in result.known]
+    lines += [f"FAILURE {f}" for f in result.failures[:50]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--full", action="store_true", help="every bit flip and truncation of every stream"
+    )
+    parser.add_argument("--overwrites", type=int, default=40, help="random overwrites per stream")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=120,
+        help="flips and truncations sampled per stream; negative: the small streams too",
+    )
+    parser.add_argument("--cli", type=int, default=12, help="cases also run through the CLI")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print the counts as JSON")
+    args = parser.parse_args(argv)
+    result = run_campaign(args.full, args.overwrites, args.sample, args.cli, args.seed)
+    print(json.dumps(result.as_dict()) if args.json else report(result))
+    return 1 if result.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
