@@ -2,7 +2,7 @@
 UndefinedBehaviorSanitizer, and coverage-guided fuzzing of the decoder.
 
 * ``test_core_under_sanitizers`` builds the C core with the harness
-  tests/c/sanitize_core.c (round trips of varied inputs, then truncated,
+  tests/c/sanitize_engine.c (round trips of varied inputs, then truncated,
   flipped, overwritten, extended, garbage and size-lying segments fed to
   the decoder) with ``-fsanitize=address,undefined`` and the core's own
   asserts (``-DMDC_DEBUG``); any report aborts the run.
@@ -22,7 +22,7 @@ AddressSanitizer guards each of them.
 
 Knobs for long runs (docs/TESTING.md): ``MIDICOTH_FUZZ_SECONDS`` (per target,
 default 20), ``MIDICOTH_FUZZ_CORPUS`` (a directory that keeps the corpora
-between runs), ``MIDICOTH_SANITIZE_SCALE`` (sanitize_core's SCALE, default 1).
+between runs), ``MIDICOTH_SANITIZE_SCALE`` (sanitize_engine's SCALE, default 1).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def build(cc: str, flags: list[str], sources: list[str], out: Path, shared: bool
 
 def test_core_under_sanitizers(tmp_path: Path) -> None:
     cc = compiler_with(SANITIZE, tmp_path)
-    exe = build(cc, SANITIZE, [str(HARNESS / "sanitize_core.c"), *core_sources()], tmp_path / "sc")
+    exe = build(cc, SANITIZE, [str(HARNESS / "sanitize_engine.c"), *core_sources()], tmp_path / "sc")
     scale = os.environ.get("MIDICOTH_SANITIZE_SCALE", "1")
     run = subprocess.run(
         [str(exe), scale], capture_output=True, timeout=3600, env=sanitizer_env(), check=False

@@ -1,5 +1,5 @@
 /*
- * harness.h — helpers shared by the C test harnesses (sanitize_core.c,
+ * harness.h — helpers shared by the C test harnesses (sanitize_engine.c,
  * fuzz_decode.c, fuzz_roundtrip.c): a tiny deterministic PRNG, and the two
  * loops that drive the core the way a container does, checking the
  * contract of midicoth.h on every call.

@@ -1,9 +1,9 @@
 /*
- * sanitize_core — checks that the core neither loses a byte nor touches
+ * sanitize_engine — checks that the core neither loses a byte nor touches
  * memory it does not own, on valid and on damaged segments; meant to be
  * built with -fsanitize=address,undefined (tests/test_sanitizers.py does).
  *
- *   sanitize_core [SCALE [SEED]]
+ *   sanitize_engine [SCALE [SEED]]
  *
  * Part 1, round trips: inputs of many shapes (empty, one byte, all 256
  * values, runs, random, text-like, records, mixtures) under many stage sets
