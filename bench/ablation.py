@@ -312,8 +312,7 @@ def main(
     except ImportError as exc:
         log(f"the Midicoth core is not built ({exc}): pip install -e . first")
         return 1
-    memory = memory_mib
-    rows = run(inputs, core, memory, verify, log)
+    rows = run(inputs, core, memory_mib, verify, log)
     sets = []
     for r in rows:
         if r.input.set not in sets:
@@ -321,7 +320,7 @@ def main(
     charts = [chart(rows, s, out / f"ablation_{s}.png") for s in sets] if make_charts else []
     (out / "ablation.md").write_text(
         markdown(
-            rows, machine, memory, getattr(core, "MODEL_VERSION", "?"), [c.name for c in charts]
+            rows, machine, memory_mib, getattr(core, "MODEL_VERSION", "?"), [c.name for c in charts]
         ),
         encoding="utf-8",
     )

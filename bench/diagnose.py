@@ -209,13 +209,12 @@ def main(
         from midicoth import auto_memory_mib
 
         memory_mib = auto_memory_mib(len(data))
-    memory = memory_mib
     log(f"coding {inp.key} ({inp.size:,} bytes) with statistics on")
-    stats, coded = collect(core, data, memory)
+    stats, coded = collect(core, data, memory_mib)
     stem = f"diagnose_{inp.name}"
     charts = [chart(inp, stats, out / f"{stem}.png")] if make_charts and DELTA in stats else []
     (out / f"{stem}.md").write_text(
-        markdown(inp, stats, coded, machine, memory, [c.name for c in charts]), encoding="utf-8"
+        markdown(inp, stats, coded, machine, memory_mib, [c.name for c in charts]), encoding="utf-8"
     )
     write_csv(inp, stats, out / f"{stem}.csv")
     log(
