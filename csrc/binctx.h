@@ -73,6 +73,24 @@ static inline uint32_t binctx_p(binctx *b, int level, int node)
 }
 
 /* Learn the bit coded at `level` (after binctx_p at that level). */
-void binctx_update(binctx *b, int level, int bit);
+static inline void binctx_update(binctx *b, int level, int bit)
+{
+    /* round(65536 / (n + 1.5)), n = 0..15 */
+    static const uint16_t rate[16] = {43691, 26214, 18725, 14564, 11916, 10082, 8738, 7710,
+                                      6899,  6242,  5699,  5243,  4855,  4520,  4228, 3972};
+    uint16_t *slot_entry = b->at[level];
+    uint32_t e = *slot_entry ^ 0x8000u;
+    uint32_t n = e & 15;
+    int32_t p = (int32_t)(e >> 4);
+    /* p moves toward the bit by |error| * rate / 2^16, rounded toward p. */
+    if (bit)
+        p += (int32_t)(((uint32_t)(4095 - p) * rate[n]) >> 16);
+    else
+        p -= (int32_t)(((uint32_t)p * rate[n]) >> 16);
+    p = p < 1 ? 1 : p > 4094 ? 4094 : p;
+    n += n < 15;
+    *slot_entry = (uint16_t)(((uint32_t)p << 4 | n) ^ 0x8000u);
+}
+
 
 #endif

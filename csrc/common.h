@@ -47,6 +47,14 @@ typedef struct {
 #define MDC_VECTOR_CLONES
 #endif
 
+/* The per-node and per-byte steps are inlined into the cloned coding loops,
+ * so that they are compiled for the clone's vector width too. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MDC_INLINE inline __attribute__((always_inline))
+#else
+#define MDC_INLINE inline
+#endif
+
 /* A 64-bit mixer (the finaliser of splitmix64): every input bit affects every
  * output bit, so tables may index with the top bits and check with the low. */
 static inline uint64_t mdc_mix64(uint64_t x)

@@ -96,7 +96,9 @@ struct mdc_engine {
     tweedie_model tweedie;
     stretch_table stretch;
     binctx binctx[BINCTX_MODELS];
+    uint64_t binctx_next[BINCTX_MODELS]; /* their contexts for the next byte */
     mixer mix_level, mix_node;
+    int32_t mix_x[8][MIX_LANES];         /* per level: the mixers' inputs, zero past MIX_INPUTS */
     apm final_apm;
     uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
     int match_entry[8];                  /* per level: the entry used, -1 if none */
@@ -131,7 +133,7 @@ static size_t pow2_floor(size_t x)
 static size_t fixed_bytes(void)
 {
     return sizeof(mdc_engine) + tweedie_size() + ppm_size(0) + binctx_size(256 * 17 * 64) +
-           (8 + 256) * MATCH_STATES * (MIX_INPUTS + 1) * sizeof(int32_t) +
+           (8 + 256) * MATCH_STATES * (MIX_LANES + 2) * sizeof(int32_t) +
            256 * MATCH_STATES * 33 * sizeof(uint16_t);
 }
 
@@ -179,6 +181,18 @@ void mdc_engine_free(mdc_engine *e)
     free(e);
 }
 
+/* The context of binary context model k: orders 1, 2, 3, 5 and 8, and the
+ * current word (between words, the last one). */
+static uint64_t binctx_hash(const mdc_engine *e, int k)
+{
+    static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
+    if (k < BINCTX_MODELS - 1)
+        return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
+    const word_model *w = &e->word;
+    return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
+                     (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
+}
+
 mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
 {
     if (!mdc_params_valid(memory_mib, stages))
@@ -210,23 +224,13 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     if (stages & MDC_STAGE_APM)
         fail |= apm_init(&e->final_apm, 256 * MATCH_STATES) != 0;
     stretch_init(&e->stretch);
+    for (int k = 0; k < BINCTX_MODELS; k++)
+        e->binctx_next[k] = binctx_hash(e, k);
     if (fail) {
         mdc_engine_free(e);
         return NULL;
     }
     return e;
-}
-
-/* The context of binary context model k: orders 1, 2, 3, 5 and 8, and the
- * current word (between words, the last one). */
-static uint64_t binctx_hash(const mdc_engine *e, int k)
-{
-    static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
-    if (k < BINCTX_MODELS - 1)
-        return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
-    const word_model *w = &e->word;
-    return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
-                     (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
 }
 
 /* Stages 1-4 and the calibrator's per-byte context: fills dist and cum.
@@ -240,7 +244,7 @@ static void predict(mdc_engine *e)
 
     if (e->stages & MDC_STAGE_MIX)
         for (int k = 0; k < BINCTX_MODELS; k++)
-            binctx_begin(&e->binctx[k], binctx_hash(e, k));
+            binctx_begin(&e->binctx[k], e->binctx_next[k]);
 
     e->match_state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
@@ -281,11 +285,13 @@ typedef struct {
     uint32_t mass, left; /* the node's mass and its left half's */
 } tree_walk;
 
-/* Stage 6's inputs at a node, and its output. */
-static uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t calibrated, uint32_t blend)
+/* Stage 6's inputs at a node, and its output: the two mixers' outputs
+ * averaged in the stretch domain. */
+static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t calibrated,
+                                    uint32_t blend)
 {
     const stretch_table *st = &e->stretch;
-    int32_t x[MIX_INPUTS];
+    int32_t *x = e->mix_x[w->level];
     if (w->level == 3)
         for (int k = 0; k < BINCTX_MODELS; k++)
             binctx_prefetch_low(&e->binctx[k], w->node);
@@ -308,23 +314,33 @@ static uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t calibrated,
         e->match_entry[w->level] = entry;
         x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
     }
-    uint32_t by_level = mixer_p(&e->mix_level, w->level,
-                                (uint32_t)w->level * MATCH_STATES + e->match_state, x);
-    uint32_t by_node = mixer_p(&e->mix_node, w->level,
-                               (uint32_t)w->node * MATCH_STATES + e->match_state, x);
-    return clamp_p(squash((stretch(st, by_level) + stretch(st, by_node)) / 2));
+    int32_t by_level = mixer_mix(&e->mix_level, st, w->level,
+                                 (uint32_t)w->level * MATCH_STATES + e->match_state, x);
+    int32_t by_node = mixer_mix(&e->mix_node, st, w->level,
+                                (uint32_t)w->node * MATCH_STATES + e->match_state, x);
+    return clamp_p(squash_t(st, (by_level + by_node) / 2));
 }
 
 /* The coded P(right) of the walk's node. Its left half's mass is summed
  * here (a loop the compiler vectorises), so a byte costs 255 additions
  * rather than a prefix sum of the whole distribution. */
-static inline uint32_t node_p(mdc_engine *e, tree_walk *w)
+static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
 {
     int half = 128 >> w->level;
     const uint32_t *d = e->dist.p + w->lo;
     uint32_t left = 0;
-    for (int i = 0; i < half; i++)
-        left += d[i];
+    if (half >= 8) {
+        /* eight running sums: whole vectors */
+        uint32_t acc[8] = {0};
+        for (int i = 0; i < half; i += 8)
+            for (int j = 0; j < 8; j++)
+                acc[j] += d[i + j];
+        for (int j = 0; j < 8; j++)
+            left += acc[j];
+    } else {
+        for (int i = 0; i < half; i++)
+            left += d[i];
+    }
     w->left = left;
     MDC_ASSERT(w->mass > 0 && left < w->mass && left > 0);
     uint32_t blend = clamp_p((uint32_t)(((uint64_t)(w->mass - left) << 16) / w->mass));
@@ -359,7 +375,7 @@ static inline void account(mdc_engine *e, int bit, uint32_t p)
 /* Every stage learns the byte. The next byte's contexts are known first
  * thing, so their table lines are requested before the updates, which then
  * hide the memory latency. */
-static void update(mdc_engine *e, int c)
+static MDC_INLINE void update(mdc_engine *e, int c)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
     uint64_t hist = e->hist, hist_hi = e->hist_hi;
@@ -370,8 +386,10 @@ static void update(mdc_engine *e, int c)
     e->nbytes++;
     ppm_prefetch(&e->ppm, e->hist, next_avail);
     if (e->stages & MDC_STAGE_MIX)
-        for (int k = 0; k < BINCTX_MODELS - 1; k++)
-            binctx_prefetch(&e->binctx[k], binctx_hash(e, k));
+        for (int k = 0; k < BINCTX_MODELS - 1; k++) {
+            e->binctx_next[k] = binctx_hash(e, k);
+            binctx_prefetch(&e->binctx[k], e->binctx_next[k]);
+        }
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_prefetch(&e->highctx, e->hist, next_avail);
     if (e->stages & MDC_STAGE_MATCH)
@@ -382,8 +400,8 @@ static void update(mdc_engine *e, int c)
         if (e->stages & MDC_STAGE_TWEEDIE)
             tweedie_update(&e->tweedie, level, bit);
         if (e->stages & MDC_STAGE_MIX) {
-            mixer_update(&e->mix_level, level, bit);
-            mixer_update(&e->mix_node, level, bit);
+            mixer_update(&e->mix_level, level, bit, e->mix_x[level]);
+            mixer_update(&e->mix_node, level, bit, e->mix_x[level]);
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_update(&e->binctx[k], level, bit);
             if (e->match_entry[level] >= 0) {
@@ -401,8 +419,10 @@ static void update(mdc_engine *e, int c)
     if (e->stages & MDC_STAGE_WORD) {
         word_update(&e->word, c);
         word_prefetch(&e->word);
-        if (e->stages & MDC_STAGE_MIX)
-            binctx_prefetch(&e->binctx[BINCTX_MODELS - 1], binctx_hash(e, BINCTX_MODELS - 1));
+    }
+    if (e->stages & MDC_STAGE_MIX) {
+        e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
+        binctx_prefetch(&e->binctx[BINCTX_MODELS - 1], e->binctx_next[BINCTX_MODELS - 1]);
     }
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_update(&e->highctx, c);

@@ -12,12 +12,15 @@ int mixer_init(mixer *m, uint32_t sets, int32_t lr)
     memset(m, 0, sizeof(*m));
     m->sets = sets;
     m->lr = lr;
-    m->w = malloc((size_t)sets * MIX_INPUTS * sizeof(int32_t));
+    m->w = malloc((size_t)sets * MIX_LANES * sizeof(int32_t));
     m->seen = calloc(sets, sizeof(uint32_t));
-    if (!m->w || !m->seen)
+    m->rate = malloc((size_t)sets * sizeof(int32_t));
+    if (!m->w || !m->seen || !m->rate)
         return -1;
-    for (uint32_t i = 0; i < sets * MIX_INPUTS; i++)
-        m->w[i] = i % MIX_INPUTS < 8 ? MIX_START : 0;
+    for (uint32_t i = 0; i < sets * MIX_LANES; i++)
+        m->w[i] = i % MIX_LANES < 8 ? MIX_START : 0;
+    for (uint32_t i = 0; i < sets; i++)
+        m->rate[i] = mixer_rate(m, 0);
     return 0;
 }
 
@@ -25,43 +28,15 @@ void mixer_free(mixer *m)
 {
     free(m->w);
     free(m->seen);
+    free(m->rate);
     m->w = NULL;
     m->seen = NULL;
+    m->rate = NULL;
 }
 
-uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x)
+int32_t mixer_rate(const mixer *m, uint32_t n)
 {
-    MDC_ASSERT(set < m->sets);
-    const int32_t *w = m->w + (size_t)set * MIX_INPUTS;
-    int64_t dot = 0;
-    for (int i = 0; i < MIX_INPUTS; i++) {
-        m->x[level][i] = x[i];
-        dot += (int64_t)x[i] * w[i];
-    }
-    m->set[level] = set;
-    /* dot / 65536, rounded toward minus infinity without shifting a
-     * negative number (implementation-defined in C). */
-    int64_t s = dot >= 0 ? dot / 65536 : -((-dot + 65535) / 65536);
-    s = s > STRETCH_MAX ? STRETCH_MAX : s < -STRETCH_MAX ? -STRETCH_MAX : s;
-    uint32_t p = clamp_p(squash((int32_t)s));
-    m->p[level] = p;
-    return p;
-}
-
-MDC_VECTOR_CLONES
-void mixer_update(mixer *m, int level, int bit)
-{
-    int64_t err = (bit ? 65535 : 0) - (int64_t)m->p[level];
-    uint32_t set = m->set[level];
-    int32_t *w = m->w + (size_t)set * MIX_INPUTS;
-    uint32_t n = m->seen[set];
-    /* the rate, 16.16: at most 4.5 * 2^16 < 2^19 */
-    int64_t lr = m->lr + (int64_t)MIX_BOOST * MIX_HALF / (MIX_HALF + n);
-    m->seen[set] = n + (n < 0xFFFFFFFFu);
-    /* step = err * lr / 2^16 < 2^19, so x * step < 2^30 stays in 32 bits and
-     * the loop vectorises. */
-    int32_t step = (int32_t)(err * lr / 65536);
-    const int32_t *x = m->x[level];
-    for (int i = 0; i < MIX_INPUTS; i++)
-        w[i] += x[i] * step / 65536;
+    /* MIX_BOOST * MIX_HALF = 2^28: in 32 bits, and 0 once n >= 2^28 */
+    uint32_t boost = n >= (1u << 28) ? 0 : (uint32_t)MIX_BOOST * MIX_HALF / (MIX_HALF + n);
+    return m->lr + (int32_t)boost;
 }

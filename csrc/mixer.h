@@ -3,15 +3,25 @@
  *
  * Combines MIX_INPUTS stretched probabilities x_i (units of 1/256, within
  * +-2047) with one weight vector of several, chosen by a small context:
- *   p = squash(sum_i w_i x_i),   weights 16.16 fixed point;
+ *   s = sum_i w_i x_i,   p = squash(s),   weights 16.16 fixed point;
  * once the bit y is known, w_i += lr * x_i * (y - p), a step down the
  * gradient of the coding cost (lr 16.16, y - p 16-bit). The rate is lr plus a boost
  * of MIX_BOOST * MIX_HALF / (MIX_HALF + n) after n updates of the set, so a
- * new set learns fast. Weights start at 1/8 on the first 8 inputs, 0 on
- * the rest (bias, match).
+ * new set learns fast; it is refreshed every MIX_RATE_EVERY updates, which
+ * keeps a division out of the per-bit path. Weights start at 1/8 on the
+ * first 8 inputs, 0 on the rest (bias, match).
  *
- * Memory: sets * (MIX_INPUTS + 1) 32-bit words, plus the last inputs of
- * each level.
+ * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set's
+ * weights are one 64-byte line and both loops are whole vectors of 32-bit
+ * lanes. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
+ * x_i * step is below 2^30 in magnitude and no lane needs 64 bits. Terms
+ * are rounded to nearest by adding 2^30 (making them non-negative) before
+ * the shift, so no negative number is ever shifted.
+ *
+ * The functions are inline so that they take the vector width of the
+ * engine's cloned coding loops.
+ *
+ * Memory: sets * (MIX_LANES + 2) 32-bit words.
  */
 #ifndef MDC_MIXER_H
 #define MDC_MIXER_H
@@ -19,21 +29,62 @@
 #include "squash.h"
 
 #define MIX_INPUTS 10
+#define MIX_LANES 16
+#define MIX_WMAX ((1 << 19) - 1)
+#define MIX_RATE_EVERY 16
 
 typedef struct {
-    int32_t *w;                  /* sets * MIX_INPUTS */
-    uint32_t *seen;              /* per set: updates so far */
+    int32_t *w;                  /* sets * MIX_LANES, 16.16 */
+    uint32_t *seen;              /* per set: updates so far, saturating */
+    int32_t *rate;               /* per set: the current rate, 16.16 (< 2^19) */
     uint32_t sets;
-    int32_t lr;                  /* learning rate, 16.16 */
-    int32_t x[8][MIX_INPUTS];    /* per level: the inputs */
-    uint32_t set[8];             /* the weight set used */
-    uint32_t p[8];               /* the output */
+    int32_t lr;                  /* base learning rate, 16.16 */
+    uint32_t set[8];             /* per level: the weight set used */
+    uint32_t p[8];               /* and its output */
 } mixer;
 
 int mixer_init(mixer *m, uint32_t sets, int32_t lr);
 void mixer_free(mixer *m);
-/* Mix `x` with weight set `set` for the node at `level`; 16-bit P(1). */
-uint32_t mixer_p(mixer *m, int level, uint32_t set, const int32_t *x);
-void mixer_update(mixer *m, int level, int bit);
+/* The rate of a set after n updates, 16.16. */
+int32_t mixer_rate(const mixer *m, uint32_t n);
+
+/* Mix the MIX_LANES inputs `x` (zero past MIX_INPUTS) with weight set `set`
+ * for the node at `level`: returns the stretched output (1/256, within
+ * +-2047) and keeps its 16-bit squash for the update. */
+static inline int32_t mixer_mix(mixer *m, const stretch_table *st, int level, uint32_t set,
+                                const int32_t *x)
+{
+    MDC_ASSERT(set < m->sets);
+    const int32_t *w = m->w + (size_t)set * MIX_LANES;
+    int32_t dot = 0; /* units of 2^-16 of a stretch unit */
+    for (int i = 0; i < MIX_LANES; i++)
+        dot += (int32_t)(((uint32_t)(x[i] * w[i]) + (1u << 30) + (1u << 7)) >> 8) - (1 << 22);
+    /* |dot| < 16 * 2^22: rounded back to stretch units the same way */
+    int32_t s = (int32_t)(((uint32_t)dot + (1u << 30) + (1u << 7)) >> 8) - (1 << 22);
+    s = s > STRETCH_MAX ? STRETCH_MAX : s < -STRETCH_MAX ? -STRETCH_MAX : s;
+    m->set[level] = set;
+    m->p[level] = clamp_p(squash_t(st, s));
+    return s;
+}
+
+/* Learn the bit coded at `level`; `x` are the inputs that level mixed. */
+static inline void mixer_update(mixer *m, int level, int bit, const int32_t *restrict x)
+{
+    uint32_t set = m->set[level];
+    int32_t *restrict w = m->w + (size_t)set * MIX_LANES;
+    uint32_t n = m->seen[set];
+    if (n % MIX_RATE_EVERY == 0)
+        m->rate[set] = mixer_rate(m, n);
+    m->seen[set] = n + (n < 0xFFFFFFFFu);
+    int32_t err = (bit ? 65535 : 0) - (int32_t)m->p[level]; /* |err| < 2^16 */
+    /* |step| < 2^16 * 4.5 < 2^19 / 1.7, so |x * step| < 2^30 */
+    int32_t step = (int32_t)((int64_t)err * m->rate[set] / 65536);
+    for (int i = 0; i < MIX_LANES; i++) {
+        uint32_t biased = (uint32_t)(x[i] * step) + (1u << 30) + (1u << 15);
+        int32_t v = w[i] + (int32_t)(biased >> 16) - (1 << 14);
+        v = v > MIX_WMAX ? MIX_WMAX : v;
+        w[i] = v < -MIX_WMAX ? -MIX_WMAX : v;
+    }
+}
 
 #endif

@@ -5,7 +5,8 @@
  * (|x| < 8). Probability domain: 16 bits. squash interpolates linearly
  * between 33 knots at x = -8, -7.5, ..., 8; stretch inverts it through a
  * 4096-entry table (by p >> 4) built from squash alone, so both are exact
- * integer functions, the same on every machine.
+ * integer functions, the same on every machine. The coding path reads both
+ * from tables (stretch_table).
  */
 #ifndef MDC_SQUASH_H
 #define MDC_SQUASH_H
@@ -27,8 +28,10 @@ static inline uint32_t squash(int32_t x)
     return (uint32_t)((knot[i] * (128 - w) + knot[i + 1] * w) >> 7);
 }
 
+/* Both functions as tables, for the per-node path (12 KiB, stays in L1). */
 typedef struct {
-    int16_t t[4096]; /* stretch of the centre of each p >> 4 */
+    int16_t t[4096];       /* stretch of the centre of each p >> 4 */
+    uint16_t squash[4096]; /* squash(x) at x + 2048, x = -2048..2047 */
 } stretch_table;
 
 static inline void stretch_init(stretch_table *s)
@@ -39,6 +42,15 @@ static inline void stretch_init(stretch_table *s)
             x++;
         s->t[i] = (int16_t)x;
     }
+    for (int32_t i = 0; i < 4096; i++)
+        s->squash[i] = (uint16_t)squash(i - 2048);
+}
+
+/* squash(x) by table: the same values. */
+static inline uint32_t squash_t(const stretch_table *s, int32_t x)
+{
+    x = x > STRETCH_MAX ? STRETCH_MAX : x < -STRETCH_MAX ? -STRETCH_MAX : x;
+    return s->squash[x + 2048];
 }
 
 static inline int32_t stretch(const stretch_table *s, uint32_t p16)
