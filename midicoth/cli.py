@@ -9,7 +9,10 @@ no partial output and never touches the input. Exit status: 0 success,
 1 data or I/O error, 2 usage error.
 
 With no command, ``midicoth`` compresses stdin to stdout and ``midicoth -d``
-decompresses stdin to stdout (``-c`` and ``-dc`` are accepted, as in gzip).
+decompresses stdin to stdout (``-c`` and ``-dc`` are accepted, as in gzip);
+given files, ``midicoth [-d] [-ckfqv] FILE...`` means ``compress`` (or
+``decompress``) with those flags, so ``midicoth -dc FILE.mdc`` works as it
+does with gzip.
 """
 
 from __future__ import annotations
@@ -442,7 +445,54 @@ def _writing(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
+# Letters of the flags without a value that gzip-style calls may combine
+# ("-dkc"), and the long flags of the same meaning.
+_FLAG_LETTERS = frozenset("dckfqv")
+_LONG_FLAGS = {
+    "--decompress": "d",
+    "--stdout": "c",
+    "--keep": "k",
+    "--force": "f",
+    "--quiet": "q",
+    "--verbose": "v",
+}
+
+
+def _gzip_style(args: list[str], commands: Sequence[str]) -> list[str]:
+    """``midicoth [-d] [-ckfqv] FILE...`` as gzip takes it: rewritten to
+    ``midicoth compress|decompress [-ckfqv] FILE...``. Anything else (a
+    command first, no file, an option taking a value, or a bare word that
+    names no file, likely a mistyped command) is left to click."""
+    flags: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--" or (arg == "-" or not arg.startswith("-")):
+            if arg in commands or (arg == "--" and i + 1 == len(args)):
+                return args
+            break
+        if arg in _LONG_FLAGS:
+            flags.append(_LONG_FLAGS[arg])
+        elif arg[1:] and not arg.startswith("--") and set(arg[1:]) <= _FLAG_LETTERS:
+            flags.extend(arg[1:])
+        else:
+            return args
+    else:
+        return args  # no file: stdin to stdout, handled by the group
+    if not flags and not os.path.lexists(arg):
+        return args  # a mistyped command stays a usage error
+    command = "decompress" if "d" in flags else "compress"
+    rest = sorted({f for f in flags if f != "d"})
+    return [command, *(["-" + "".join(rest)] if rest else []), *args[i:]]
+
+
+class _Group(click.Group):
+    """The command group, also accepting gzip-style calls with files."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _gzip_style(list(args), list(self.commands)))
+
+
 @click.group(
+    cls=_Group,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -474,6 +524,7 @@ def main(ctx: click.Context, decompress_flag: bool, to_stdout: bool) -> None:
     midicoth test FILE.mdc         verify without writing
     midicoth info FILE.mdc         format, parameters, sizes
     midicoth [-d] < in > out       gzip style, stdin to stdout
+    midicoth [-d] [-ckf] FILE...   gzip style, same as compress/decompress
 
     Input files are removed after success unless -k is given.
     """

@@ -61,6 +61,30 @@ def compress_file(path: Path, *extra: str) -> Path:
 # --- normal use -----------------------------------------------------------------------
 
 
+def test_gzip_style_calls_with_files(work: Path) -> None:
+    """``midicoth -k FILE``, ``midicoth -dc FILE.mdc`` and ``midicoth -d FILE.mdc``
+    mean what they mean to gzip."""
+    result = run("-k", "a.txt")
+    assert result.exit_code == 0, result.output
+    assert listing(work) == ["a.txt", "a.txt.mdc"]
+    result = run("-dc", "a.txt.mdc")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == DATA
+    (work / "a.txt").unlink()
+    result = run("-d", "a.txt.mdc")
+    assert result.exit_code == 0, result.output
+    assert listing(work) == ["a.txt"]
+    assert (work / "a.txt").read_bytes() == DATA
+    # an option with a value is not guessed at, and a bare word naming no
+    # file is a mistyped command: click reports both
+    assert run("-d", "--memory", MEM, "a.txt").exit_code == 2
+    assert run("compres", "a.txt").exit_code == 2
+    assert listing(work) == ["a.txt"]
+    result = run("a.txt")
+    assert result.exit_code == 0, result.output
+    assert listing(work) == ["a.txt.mdc"]
+
+
 def test_compress_and_decompress_a_file(work: Path) -> None:
     src = work / "a.txt"
     os.chmod(src, 0o640)
