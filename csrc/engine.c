@@ -10,7 +10,8 @@
  *                 p <- (1-w) p + w onehot, w = min(0.85 conf, 0.95).
  *   3. word.c     the trie word model (in a word: continuations of the
  *                 prefix; between words: the bigram), w = min(0.35 conf, 0.45).
- *   4. highctx.c  hashed contexts of orders 5-8, w = min(2 conf, 0.6).
+ *   4. highctx.c  hashed contexts of orders 5-8 (order 5 alone when the
+ *                 mixer is on), w = min(2 conf, 0.6).
  *   5. tweedie.c  the micro-diffusion calibrator: the distribution is read as
  *                 a binary tree, MSB first; each node's P(right) on the
  *                 byte's path is corrected in 3 Tweedie steps.
@@ -210,7 +211,8 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     if (stages & MDC_STAGE_WORD)
         fail |= word_init(&e->word, l.word) != 0;
     if (stages & MDC_STAGE_HIGHCTX)
-        fail |= highctx_init(&e->highctx, l.highctx) != 0;
+        fail |= highctx_init(&e->highctx, l.highctx,
+                             stages & MDC_STAGE_MIX ? HIGHCTX_MIN_ORDER : HIGHCTX_MAX_ORDER) != 0;
     if (stages & MDC_STAGE_TWEEDIE)
         fail |= tweedie_init(&e->tweedie) != 0;
     if (stages & MDC_STAGE_MIX) {

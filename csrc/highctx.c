@@ -7,9 +7,11 @@ size_t highctx_size(size_t table_bytes)
     return sizeof(highctx_model) + ctxtab_size(table_bytes);
 }
 
-int highctx_init(highctx_model *m, size_t table_bytes)
+int highctx_init(highctx_model *m, size_t table_bytes, int max_order)
 {
     memset(m, 0, sizeof(*m));
+    m->min_order = HIGHCTX_MIN_ORDER;
+    m->max_order = max_order;
     return ctxtab_init(&m->tab, table_bytes);
 }
 
@@ -25,7 +27,7 @@ static inline uint64_t order_hash(uint64_t hist, int order)
 
 void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail)
 {
-    for (int k = HIGHCTX_MIN_ORDER; k <= HIGHCTX_MAX_ORDER && k <= avail; k++)
+    for (int k = m->min_order; k <= m->max_order && k <= avail; k++)
         ctxtab_prefetch(&m->tab, order_hash(hist, k));
 }
 
@@ -33,7 +35,7 @@ void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 {
     m->pred = NULL;
     m->confidence = 0;
-    for (int k = HIGHCTX_MAX_ORDER; k >= HIGHCTX_MIN_ORDER; k--) {
+    for (int k = m->max_order; k >= m->min_order; k--) {
         m->slot[k] = NULL;
         if (avail < k)
             continue;
@@ -50,7 +52,7 @@ void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 
 void highctx_update(highctx_model *m, int byte)
 {
-    for (int k = HIGHCTX_MIN_ORDER; k <= HIGHCTX_MAX_ORDER; k++)
+    for (int k = m->min_order; k <= m->max_order; k++)
         if (m->slot[k])
             ctxslot_add(m->slot[k], byte);
 }
