@@ -40,8 +40,9 @@
  *
  * Memory: the budget (a power of two, MiB) less the fixed part (the
  * calibrator's 4 MiB, PPM orders 0-1, the mixers) is shared out in 64ths:
- * 14 each to the PPM and high-order context tables, 2 to the word model,
- * 4 to each of the five hashed binary context models, and, rounded down to
+ * 14 to the PPM tables, 4 to the high-order contexts (order 5 alone needs
+ * no more: measured, 4 and 14 code the same), 2 to the word model, 6 to
+ * each of the five hashed binary context models, and, rounded down to
  * powers of two, 8 to the match history and 1 to each of its five tables. Tables of
  * stages switched off are not allocated. Nothing is allocated after
  * mdc_engine_new.
@@ -143,9 +144,9 @@ static layout layout_for(unsigned memory_mib)
     size_t part = (((size_t)memory_mib << 20) - fixed_bytes()) / 64;
     layout l;
     l.ppm = part * 14;
-    l.highctx = part * 14;
+    l.highctx = part * 4;
     l.word = part * 2;
-    l.binctx = part * 4;
+    l.binctx = part * 6;
     l.ring_bits = mdc_ilog2(pow2_floor(part * 8));
     l.match_bits = mdc_ilog2(pow2_floor(part) / sizeof(uint32_t));
     return l;
