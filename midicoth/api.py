@@ -25,13 +25,10 @@ from typing import IO, Any, Union
 
 from . import _core
 from .format import (
-    BLOCK_HEADER_SIZE,
     DEFAULT_BLOCK_SIZE,
-    MAGIC,
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
     SOLID_BLOCK_SIZE,
-    STREAM_HEADER_SIZE,
     MidicothError,
     StreamParams,
     check_decodable,
@@ -40,8 +37,8 @@ from .format import (
     pack_block_header,
     pack_end_marker,
     pack_stream_header,
-    parse_block_header,
-    parse_stream_header,
+    read_block_header,
+    read_stream_header,
 )
 
 __all__ = [
@@ -104,18 +101,20 @@ def auto_memory_mib(size: int | None, cap: int = _core.DEFAULT_MEMORY_MIB) -> in
     return min(mib, cap)
 
 
-def _compress_block(data: bytes, memory_mib: int, stages: int) -> bytes:
+def _compress_block(data: bytes, check: int, memory_mib: int, stages: int) -> bytes:
     """Code one independent block with a fresh engine; return header + body.
 
-    Runs in worker threads: the engine releases the GIL while it codes.
+    ``check`` is the block's chained data check, computed by the caller in
+    block order. Runs in worker threads: the engine releases the GIL while
+    it codes.
     """
     encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
     body = encoder.compress(data) + encoder.end_segment()
-    return _frame_block(len(data), body, zlib.crc32(data))
+    return _frame_block(len(data), body, check)
 
 
 def _frame_block(usize: int, body: bytes, crc: int) -> bytes:
-    """Prefix a block's coded bytes with its header."""
+    """Prefix a block's coded bytes with its header (``crc``: the chained data check)."""
     if not 1 <= len(body) <= max_coded_size(usize):  # the engine broke its contract
         raise RuntimeError(f"engine coded {usize} bytes to {len(body)} bytes")
     return pack_block_header(usize, len(body), crc) + body
@@ -172,11 +171,13 @@ class MidicothCompressor:
         self._header: bytes | None = pack_stream_header(self._params)
         self._total = 0
         self._flushed = False
-        # solid mode: one engine; the open block's coded pieces and CRC
+        # The chained data check: CRC-32 of all input taken into blocks so far
+        # (in solid mode, up to the end of the open block).
+        self._check = 0
+        # solid mode: one engine; the open block's coded pieces and length
         self._encoder: _core.Encoder | None = None
         self._coded: list[bytes] = []
         self._block_len = 0
-        self._block_crc = 0
         # independent mode: input not yet in a block, and blocks in flight
         self._pending = bytearray()
         self._futures: collections.deque[Future[bytes]] = collections.deque()
@@ -226,7 +227,7 @@ class MidicothCompressor:
             room = self._params.block_size - self._block_len
             piece, view = bytes(view[:room]), view[room:]
             self._coded.append(self._encoder.compress(piece))
-            self._block_crc = zlib.crc32(piece, self._block_crc)
+            self._check = zlib.crc32(piece, self._check)
             self._block_len += len(piece)
             if self._block_len == self._params.block_size:
                 out.append(self._end_solid_block())
@@ -237,8 +238,8 @@ class MidicothCompressor:
             return b""
         assert self._encoder is not None
         self._coded.append(self._encoder.end_segment())
-        block = _frame_block(self._block_len, b"".join(self._coded), self._block_crc)
-        self._coded, self._block_len, self._block_crc = [], 0, 0
+        block = _frame_block(self._block_len, b"".join(self._coded), self._check)
+        self._coded, self._block_len = [], 0
         return block
 
     def _feed_independent(self, view: memoryview, final: bool) -> bytes:
@@ -266,12 +267,13 @@ class MidicothCompressor:
         blocks finished meanwhile that must go out first (at most two blocks
         per thread stay in flight, which bounds memory)."""
         params = self._params
+        self._check = zlib.crc32(block, self._check)  # blocks come here in order
         if self._threads == 1:
-            return [_compress_block(block, params.memory_mib, params.stages)]
+            return [_compress_block(block, self._check, params.memory_mib, params.stages)]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
         self._futures.append(
-            self._pool.submit(_compress_block, block, params.memory_mib, params.stages)
+            self._pool.submit(_compress_block, block, self._check, params.memory_mib, params.stages)
         )
         done = []
         while len(self._futures) > 2 * self._threads:
@@ -304,7 +306,8 @@ class MidicothDecompressor:
         self._unused_data = b""
         self._total = 0  # uncompressed bytes of finished blocks
         self._block_index = -1
-        self._block_crc = 0
+        self._check = 0  # chained data check of the blocks verified so far
+        self._block_crc = 0  # running check of the open block
         self._block_usize = 0
         self._block_expected_crc = 0
         self._coded_left = 0  # coded bytes of the open block not yet given to the decoder
@@ -358,27 +361,28 @@ class MidicothDecompressor:
         buf = self._buf
         while True:
             if self._state == _HEADER:
-                if buf[: len(MAGIC)] != MAGIC[: len(buf)]:
-                    raise MidicothError("not a Midicoth stream (bad magic)")
-                if len(buf) < STREAM_HEADER_SIZE:
+                header = read_stream_header(buf)  # checks the magic from the first byte
+                if header is None:
                     break
-                params = parse_stream_header(buf)
+                params, size = header
                 check_decodable(params)
-                del buf[:STREAM_HEADER_SIZE]
+                del buf[:size]
                 self._params = params
                 if not params.independent:
                     self._decoder = self._new_decoder()
                 self._state = _BLOCK_HEADER
             elif self._state == _BLOCK_HEADER:
-                if len(buf) < BLOCK_HEADER_SIZE:
-                    break
                 assert self._params is not None
-                self._block_index += 1
                 try:
-                    block = parse_block_header(buf, self._params)
+                    read = read_block_header(buf, self._params)
                 except MidicothError as exc:
+                    self._block_index += 1
                     raise MidicothError(f"{self._where()}: {exc}") from None
-                del buf[:BLOCK_HEADER_SIZE]
+                if read is None:
+                    break
+                self._block_index += 1
+                block, size = read
+                del buf[:size]
                 if block.end:
                     if block.usize != self._total:
                         raise MidicothError(
@@ -397,7 +401,7 @@ class MidicothDecompressor:
                 self._decoder.start_segment(block.usize)
                 self._block_usize = block.usize
                 self._block_expected_crc = block.crc
-                self._block_crc = 0
+                self._block_crc = self._check
                 self._coded_left = block.csize
                 self._state = _BLOCK_DATA
             elif self._state == _BLOCK_DATA:
@@ -450,7 +454,8 @@ class MidicothDecompressor:
         except ValueError:
             raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
         if self._block_crc & 0xFFFFFFFF != self._block_expected_crc:
-            raise MidicothError(f"{self._where()} is damaged (checksum mismatch)")
+            raise MidicothError(f"{self._where()} is damaged or out of place (checksum mismatch)")
+        self._check = self._block_expected_crc
         self._total += self._block_usize
         if self._params is not None and self._params.independent:
             self._decoder = None

@@ -34,6 +34,7 @@ import click
 from . import __version__, _core
 from .api import MidicothCompressor, MidicothFile
 from .format import (
+    FORMAT_VERSION,
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
     MidicothError,
@@ -87,9 +88,7 @@ class _SizeType(click.ParamType):
         return size
 
 
-def _check_memory(
-    ctx: click.Context, param: click.Parameter, value: int | None
-) -> int | None:
+def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
     if value is not None and not memory_mib_valid(value):
         raise click.BadParameter(
             f"{value} is not a power of two from {_core.MIN_MEMORY_MIB} to {_core.MAX_MEMORY_MIB}"
@@ -362,7 +361,12 @@ def _describe(layout: StreamLayout, verbose: bool) -> list[str]:
     p = layout.params
     mode = "independent" if p.independent else "solid"
     lines = [
-        f"  format version  {p.format_version}",
+        f"  format version  {p.format_version}"
+        + (
+            ""
+            if p.format_version == FORMAT_VERSION
+            else f" (not this midicoth's: it reads format version {FORMAT_VERSION})"
+        ),
         f"  model version   {p.model_version}"
         + ("" if p.model_version == _core.MODEL_VERSION else " (not this midicoth's)"),
         f"  memory          {p.memory_mib} MiB",

@@ -1,17 +1,24 @@
 """The .mdc container: byte layout, limits and checks (specified in docs/FORMAT.md).
 
-A stream is a header, zero or more blocks, and an end marker::
+A stream is a header, zero or more blocks, and an end marker (format
+version 2)::
 
-    stream header  24 bytes  magic, format version, flags, stages,
-                             model version, memory budget, block size, CRC
-    block          16 bytes  uncompressed size (>= 1), compressed size,
-                             CRC-32 of the uncompressed bytes, header CRC
-                   ...       the block's coded bytes (one coder segment)
-    end marker     16 bytes  0, total uncompressed size, CRC
+    stream header  12-15 bytes  magic, format version, flags, stages,
+                                model version, log2 of the memory budget,
+                                block size (varint), 16-bit header check
+    block          8-15 bytes   uncompressed size (varint, >= 1), coded size
+                                (varint), chained CRC-32 of the data so far,
+                                16-bit header check
+                   ...          the block's coded bytes (one coder segment)
+    end marker     4-13 bytes   0, total uncompressed size (varint), 16-bit check
 
-All integers are little-endian. Every size read from a stream is checked
-against a limit the format states before anything is allocated for it, and
-every failed check raises :class:`MidicothError`.
+Fixed-width integers are little-endian; varints are unsigned LEB128 in
+their shortest form. Every size read from a stream is checked against a
+limit the format states before anything is allocated for it, and every
+failed check raises :class:`MidicothError`.
+
+Streams of format version 1 (midicoth 0.1) are refused by the decoder with
+a message naming the version; :func:`scan` still describes them.
 
 This module only frames bytes; :mod:`midicoth.api` drives the engine.
 """
@@ -21,13 +28,14 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, Union
 
 from . import _core
 
 __all__ = [
     "BLOCK_HEADER_SIZE",
     "DEFAULT_BLOCK_SIZE",
+    "END_MARKER_SIZE",
     "FLAG_INDEPENDENT",
     "FORMAT_VERSION",
     "MAGIC",
@@ -45,11 +53,17 @@ __all__ = [
     "pack_block_header",
     "pack_end_marker",
     "pack_stream_header",
+    "pack_varint",
     "parse_block_header",
     "parse_stream_header",
+    "read_block_header",
+    "read_stream_header",
+    "read_varint",
     "scan",
     "stages_name",
 ]
+
+Buffer = Union[bytes, bytearray, memoryview]
 
 
 class MidicothError(Exception):
@@ -60,21 +74,18 @@ class MidicothError(Exception):
 MAGIC = b"\x89MDC"
 """First four bytes of every stream (0x89 catches 7-bit transfers, as in PNG)."""
 
-FORMAT_VERSION = 1
-"""Container layout version; a reader refuses versions it does not know."""
+FORMAT_VERSION = 2
+"""Container layout version written by this package; a reader refuses others."""
 
 FLAG_INDEPENDENT = 0x01
 """Header flag: every block was coded by a fresh engine (else: solid stream)."""
-
-STREAM_HEADER_SIZE = 24
-BLOCK_HEADER_SIZE = 16
 
 MIN_BLOCK_SIZE = 1 << 10
 """Smallest block size a writer accepts (a reader accepts any size >= 1)."""
 
 MAX_BLOCK_SIZE = 1 << 26
-"""Largest block size a stream may declare: 64 MiB (so that the coded-size
-bound, ``MAX_BLOCK_SIZE * MAX_EXPANSION + 8``, fits the 32-bit field)."""
+"""Largest block size a stream may declare: 64 MiB (which keeps the coded-size
+bound, ``MAX_BLOCK_SIZE * MAX_EXPANSION + 8``, within 32 bits)."""
 
 DEFAULT_BLOCK_SIZE = 1 << 22
 """Block size of independent blocks when threads > 1 and none is given: 4 MiB."""
@@ -82,10 +93,38 @@ DEFAULT_BLOCK_SIZE = 1 << 22
 SOLID_BLOCK_SIZE = 1 << 20
 """Largest block of a solid stream as written by this package: 1 MiB."""
 
-_STREAM_HEADER = struct.Struct("<4sBBBBIII")  # + CRC-32 of these 20 bytes
-_BLOCK_HEADER = struct.Struct("<III")  # usize, csize, data CRC; + header CRC
-_END_MARKER = struct.Struct("<IQ")  # 0, total size; + CRC
+_TOTAL_LIMIT = 1 << 64
+"""The end marker's total is a 64-bit quantity."""
+
+
+def _varint_size(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
+
+
+_FIXED_HEAD = 9  # magic, version, flags, stages, model version, log2 memory
+_CHECK16 = 2  # bytes of a header check
+_USIZE_BYTES = _varint_size(MAX_BLOCK_SIZE)  # 4
+_CSIZE_BYTES = _varint_size(MAX_BLOCK_SIZE * _core.MAX_EXPANSION + 8)  # 5
+_TOTAL_BYTES = _varint_size(_TOTAL_LIMIT - 1)  # 10
+
+STREAM_HEADER_SIZE = _FIXED_HEAD + _USIZE_BYTES + _CHECK16
+"""Largest stream header, in bytes (15; one with a block size below 128 has 12)."""
+
+BLOCK_HEADER_SIZE = _USIZE_BYTES + _CSIZE_BYTES + 4 + _CHECK16
+"""Largest block header, in bytes (15; the smallest has 8)."""
+
+END_MARKER_SIZE = 1 + _TOTAL_BYTES + _CHECK16
+"""Largest end marker, in bytes (13; an empty stream's has 4)."""
+
+# Format version 1 (midicoth 0.1): fixed-width fields, CRC-32 header checks.
+# Kept only so that scan() (``midicoth info``) can describe such streams.
+_V1_STREAM_HEADER = struct.Struct("<4sBBBBIII")  # + CRC-32 of these 20 bytes
+_V1_BLOCK_HEADER = struct.Struct("<III")  # usize, csize, data CRC; + CRC-32
+_V1_END_MARKER = struct.Struct("<IQ")  # 0, total size; + CRC-32
+_V1_STREAM_HEADER_SIZE = 24
+_V1_BLOCK_HEADER_SIZE = 16
 _U32 = struct.Struct("<I")
+_U16 = struct.Struct("<H")
 
 # (bit, name) of every stage the engine knows: STAGE_MATCH -> "match", ...
 _STAGE_NAMES = sorted(
@@ -120,11 +159,19 @@ class BlockHeader(NamedTuple):
     csize: int
     """Coded size of the block (0 for the end marker)."""
     crc: int
-    """CRC-32 of the block's uncompressed bytes (0 for the end marker)."""
+    """The block's data check: ``zlib.crc32`` of its uncompressed bytes,
+    started from the previous block's check (0 for the first block), i.e. the
+    CRC-32 of the stream's data up to the end of this block (0 for the end
+    marker)."""
 
 
-def _crc(data: bytes) -> int:
+def _crc(data: Buffer) -> int:
     return zlib.crc32(data) & 0xFFFFFFFF
+
+
+def _check16(data: Buffer) -> bytes:
+    """The 16-bit header check: the low 16 bits of CRC-32, little-endian."""
+    return _U16.pack(zlib.crc32(data) & 0xFFFF)
 
 
 def stages_name(stages: int) -> str:
@@ -151,59 +198,151 @@ def max_coded_size(usize: int) -> int:
     return usize * _core.MAX_EXPANSION + 8
 
 
-def pack_stream_header(params: StreamParams) -> bytes:
-    """Serialise a stream header (24 bytes)."""
-    flags = FLAG_INDEPENDENT if params.independent else 0
-    head = _STREAM_HEADER.pack(
-        MAGIC,
-        FORMAT_VERSION,
-        flags,
-        params.stages,
-        0,
-        params.model_version,
-        params.memory_mib,
-        params.block_size,
-    )
-    return head + _U32.pack(_crc(head))
+# --- varints -------------------------------------------------------------------------
 
 
-def parse_stream_header(data: bytes) -> StreamParams:
-    """Parse and check a 24-byte stream header.
+def pack_varint(value: int) -> bytes:
+    """Encode a non-negative integer as an unsigned LEB128 varint (shortest form):
+    seven bits a byte, least significant first, the high bit set on every
+    byte but the last."""
+    if value < 0:
+        raise ValueError(f"a varint is unsigned, not {value}")
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
-    Checks the layout only (magic, version, flags, CRC, block size), not
-    whether this engine can decode the stream: see :func:`check_decodable`.
+
+def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[int, int] | None:
+    """Decode the varint at ``data[offset:]``; return (value, offset after it).
+
+    Returns None if ``data`` ends inside a varint that may still be valid.
+    Raises :class:`MidicothError` if it is longer than ``max_bytes`` or not
+    in its shortest form (a last byte of zero after others); ``what`` names
+    the field in the message. Looks at no more than ``max_bytes`` bytes.
     """
-    if len(data) < STREAM_HEADER_SIZE:
-        raise MidicothError("truncated stream header")
-    if data[:4] != MAGIC:
-        raise MidicothError("not a Midicoth stream (bad magic)")
-    (_, version, flags, stages, reserved, model_version, memory_mib, block_size) = (
-        _STREAM_HEADER.unpack_from(data)
-    )
-    if version != FORMAT_VERSION:
-        raise MidicothError(
-            f"stream format version {version} is not supported "
-            f"(this midicoth reads version {FORMAT_VERSION})"
+    value = 0
+    for i in range(max_bytes):
+        if offset + i >= len(data):
+            return None
+        byte = data[offset + i]
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            if byte == 0 and i:
+                raise MidicothError(f"{what} is damaged (varint not in its shortest form)")
+            return value, offset + i + 1
+    raise MidicothError(f"{what} is damaged (varint longer than {max_bytes} bytes)")
+
+
+# --- stream header -------------------------------------------------------------------
+
+
+def _version_error(version: int) -> MidicothError:
+    if version == 1:
+        return MidicothError(
+            "stream format version 1 was written by midicoth 0.1; this midicoth reads "
+            f"format version {FORMAT_VERSION} (decode the file with midicoth 0.1)"
         )
-    (crc,) = _U32.unpack_from(data, _STREAM_HEADER.size)
-    if crc != _crc(bytes(data[: _STREAM_HEADER.size])):
+    return MidicothError(
+        f"stream format version {version} is not supported "
+        f"(this midicoth reads format version {FORMAT_VERSION})"
+    )
+
+
+def _check_magic(data: Buffer) -> None:
+    if bytes(data[: len(MAGIC)]) != MAGIC[: len(data)]:
+        raise MidicothError("not a Midicoth stream (bad magic)")
+
+
+def pack_stream_header(params: StreamParams) -> bytes:
+    """Serialise a stream header (12 to :data:`STREAM_HEADER_SIZE` bytes).
+
+    Raises :class:`ValueError` for parameters the format cannot hold: a
+    memory budget that is not a power of two, a model version or stage set
+    beyond a byte, a block size outside 1 … :data:`MAX_BLOCK_SIZE`.
+    """
+    memory = params.memory_mib
+    if memory < 1 or memory & (memory - 1):
+        raise ValueError(f"memory budget must be a power of two, not {memory}")
+    if not 0 <= params.model_version <= 0xFF:
+        raise ValueError(f"model version must fit in a byte, not {params.model_version}")
+    if not 0 <= params.stages <= 0xFF:
+        raise ValueError(f"stages must fit in a byte, not {params.stages:#x}")
+    if not 1 <= params.block_size <= MAX_BLOCK_SIZE:
+        raise ValueError(f"block size must be 1 … {MAX_BLOCK_SIZE}, not {params.block_size}")
+    flags = FLAG_INDEPENDENT if params.independent else 0
+    head = (
+        MAGIC
+        + bytes(
+            (FORMAT_VERSION, flags, params.stages, params.model_version, memory.bit_length() - 1)
+        )
+        + pack_varint(params.block_size)
+    )
+    return head + _check16(head)
+
+
+def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
+    """Parse and check the stream header at the start of ``data``.
+
+    Returns (parameters, header length), or None if ``data`` is a valid
+    beginning of a header that goes on past its end (it never needs more
+    than :data:`STREAM_HEADER_SIZE` bytes to decide). The magic is checked
+    from the first byte and the version from the fifth. Checks the layout
+    only (magic, version, check, flags, block size), not whether this engine
+    can decode the stream: see :func:`check_decodable`.
+    """
+    _check_magic(data)
+    if len(data) <= len(MAGIC):
+        return None
+    version = data[len(MAGIC)]
+    if version != FORMAT_VERSION:
+        raise _version_error(version)
+    if len(data) < _FIXED_HEAD:
+        return None
+    read = read_varint(data, _FIXED_HEAD, _USIZE_BYTES, "stream header (block size)")
+    if read is None:
+        return None
+    block_size, at = read
+    if len(data) < at + _CHECK16:
+        return None
+    if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
         raise MidicothError("stream header is damaged (checksum mismatch)")
-    if flags & ~FLAG_INDEPENDENT or reserved:
+    flags, stages, model_version, memory_log2 = data[5:9]
+    if flags & ~FLAG_INDEPENDENT:
         raise MidicothError("stream header uses flags this version does not know")
     if not 1 <= block_size <= MAX_BLOCK_SIZE:
         raise MidicothError(f"stream header declares an invalid block size ({block_size})")
-    return StreamParams(
-        memory_mib=memory_mib,
+    if memory_log2 >= 64:
+        raise MidicothError(
+            f"stream header declares an invalid memory budget (2^{memory_log2} MiB)"
+        )
+    params = StreamParams(
+        memory_mib=1 << memory_log2,
         stages=stages,
         model_version=model_version,
         independent=bool(flags & FLAG_INDEPENDENT),
         block_size=block_size,
         format_version=version,
     )
+    return params, at + _CHECK16
+
+
+def parse_stream_header(data: Buffer) -> StreamParams:
+    """Parse and check the stream header at the start of ``data`` (bytes
+    after it are ignored); as :func:`read_stream_header`, but a header cut
+    short raises :class:`MidicothError`."""
+    read = read_stream_header(data)
+    if read is None:
+        raise MidicothError("truncated stream header")
+    return read[0]
 
 
 def check_decodable(params: StreamParams) -> None:
     """Raise :class:`MidicothError` unless this engine can decode the stream."""
+    if params.format_version != FORMAT_VERSION:
+        raise _version_error(params.format_version)
     if params.model_version != _core.MODEL_VERSION:
         raise MidicothError(
             f"stream was made by model version {params.model_version}; "
@@ -217,42 +356,129 @@ def check_decodable(params: StreamParams) -> None:
         raise MidicothError(f"stream header names unknown model stages ({params.stages:#x})")
 
 
+# --- blocks and end marker -----------------------------------------------------------
+
+
 def pack_block_header(usize: int, csize: int, crc: int) -> bytes:
-    """Serialise the 16-byte header of a block of ``usize >= 1`` bytes."""
-    head = _BLOCK_HEADER.pack(usize, csize, crc & 0xFFFFFFFF)
-    return head + _U32.pack(_crc(head))
+    """Serialise the header of a block of ``usize >= 1`` bytes coded to
+    ``csize`` bytes, whose chained data check is ``crc`` (see :class:`BlockHeader`)."""
+    if usize < 1:
+        raise ValueError(f"a block holds at least one byte, not {usize}")
+    head = pack_varint(usize) + pack_varint(csize) + _U32.pack(crc & 0xFFFFFFFF)
+    return head + _check16(head)
 
 
 def pack_end_marker(total: int) -> bytes:
-    """Serialise the 16-byte end marker of a stream of ``total`` bytes."""
-    head = _END_MARKER.pack(0, total)
-    return head + _U32.pack(_crc(head))
+    """Serialise the end marker of a stream of ``total`` uncompressed bytes."""
+    if not 0 <= total < _TOTAL_LIMIT:
+        raise ValueError(f"stream total must fit in 64 bits, not {total}")
+    head = b"\x00" + pack_varint(total)
+    return head + _check16(head)
 
 
-def parse_block_header(data: bytes, params: StreamParams) -> BlockHeader:
-    """Parse and check a 16-byte block header or end marker.
+def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, int] | None:
+    """Parse and check the block header or end marker at the start of ``data``.
 
+    Returns (header, its length in bytes), or None if ``data`` ends inside
+    one (it never needs more than :data:`BLOCK_HEADER_SIZE` bytes to decide).
     The sizes are checked against the limits of the stream: a block's
     uncompressed size is at most ``params.block_size`` and its coded size
     at most :func:`max_coded_size` of it.
     """
-    if len(data) < BLOCK_HEADER_SIZE:
-        raise MidicothError("truncated block header")
-    head = bytes(data[:12])
-    (crc,) = _U32.unpack_from(data, 12)
-    if crc != _crc(head):
+    if not data:
+        return None
+    if data[0] == 0:  # the end marker
+        read = read_varint(data, 1, _TOTAL_BYTES, "end marker (total size)")
+        if read is None:
+            return None
+        total, at = read
+        if len(data) < at + _CHECK16:
+            return None
+        if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
+            raise MidicothError("end marker is damaged (checksum mismatch)")
+        if total >= _TOTAL_LIMIT:
+            raise MidicothError("end marker declares a total beyond 64 bits")
+        return BlockHeader(end=True, usize=total, csize=0, crc=0), at + _CHECK16
+    read = read_varint(data, 0, _USIZE_BYTES, "block header (uncompressed size)")
+    if read is None:
+        return None
+    usize, at = read
+    read = read_varint(data, at, _CSIZE_BYTES, "block header (coded size)")
+    if read is None:
+        return None
+    csize, at = read
+    if len(data) < at + 4 + _CHECK16:
+        return None
+    (data_crc,) = _U32.unpack_from(data, at)
+    at += 4
+    if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
         raise MidicothError("block header is damaged (checksum mismatch)")
-    usize, csize, data_crc = _BLOCK_HEADER.unpack(head)
-    if usize == 0:
-        _, total = _END_MARKER.unpack(head)
-        return BlockHeader(end=True, usize=total, csize=0, crc=0)
     if usize > params.block_size:
         raise MidicothError(
             f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
         )
     if not 1 <= csize <= max_coded_size(usize):
         raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
-    return BlockHeader(end=False, usize=usize, csize=csize, crc=data_crc)
+    return BlockHeader(end=False, usize=usize, csize=csize, crc=data_crc), at + _CHECK16
+
+
+def parse_block_header(data: Buffer, params: StreamParams) -> BlockHeader:
+    """Parse and check the block header or end marker at the start of
+    ``data`` (bytes after it are ignored); as :func:`read_block_header`, but
+    a header cut short raises :class:`MidicothError`."""
+    read = read_block_header(data, params)
+    if read is None:
+        raise MidicothError("truncated block header")
+    return read[0]
+
+
+# --- format version 1, for scan() only -----------------------------------------------
+
+
+def _read_v1_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
+    if len(data) < _V1_STREAM_HEADER_SIZE:
+        return None
+    (_, version, flags, stages, reserved, model_version, memory_mib, block_size) = (
+        _V1_STREAM_HEADER.unpack_from(data)
+    )
+    (crc,) = _U32.unpack_from(data, _V1_STREAM_HEADER.size)
+    if crc != _crc(data[: _V1_STREAM_HEADER.size]):
+        raise MidicothError("stream header is damaged (checksum mismatch)")
+    if flags & ~FLAG_INDEPENDENT or reserved:
+        raise MidicothError("stream header uses flags this version does not know")
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise MidicothError(f"stream header declares an invalid block size ({block_size})")
+    params = StreamParams(
+        memory_mib=memory_mib,
+        stages=stages,
+        model_version=model_version,
+        independent=bool(flags & FLAG_INDEPENDENT),
+        block_size=block_size,
+        format_version=version,
+    )
+    return params, _V1_STREAM_HEADER_SIZE
+
+
+def _read_v1_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, int] | None:
+    if len(data) < _V1_BLOCK_HEADER_SIZE:
+        return None
+    head = bytes(data[:12])
+    if _U32.unpack_from(data, 12)[0] != _crc(head):
+        raise MidicothError("block header is damaged (checksum mismatch)")
+    usize, csize, data_crc = _V1_BLOCK_HEADER.unpack(head)
+    if usize == 0:
+        total = _V1_END_MARKER.unpack(head)[1]
+        return BlockHeader(end=True, usize=total, csize=0, crc=0), _V1_BLOCK_HEADER_SIZE
+    if usize > params.block_size:
+        raise MidicothError(
+            f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
+        )
+    if not 1 <= csize <= max_coded_size(usize):
+        raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
+    return BlockHeader(False, usize, csize, data_crc), _V1_BLOCK_HEADER_SIZE
+
+
+# --- scanning a file -----------------------------------------------------------------
 
 
 class StreamLayout(NamedTuple):
@@ -268,41 +494,79 @@ class StreamLayout(NamedTuple):
     uncompressed_size: int
 
 
+class _Input:
+    """Bytes of a file read a small chunk at a time, for parsing headers."""
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, fp: BinaryIO) -> None:
+        self._fp = fp
+        self.buf = bytearray()
+
+    def fill(self, what: str) -> None:
+        """Read more bytes, or raise :class:`MidicothError` at end of file."""
+        more = self._fp.read(self._CHUNK)
+        if not more:
+            raise MidicothError(f"file ended inside {what}")
+        self.buf += more
+
+    def at_end(self) -> bool:
+        """True if no byte is left (reads ahead if the buffer is empty)."""
+        if not self.buf:
+            self.buf += self._fp.read(self._CHUNK)
+        return not self.buf
+
+    def skip(self, n: int, what: str) -> None:
+        """Skip ``n`` bytes, never holding more than a chunk of them."""
+        take = min(n, len(self.buf))
+        del self.buf[:take]
+        n -= take
+        while n:
+            data = self._fp.read(min(n, 1 << 20))
+            if not data:
+                raise MidicothError(f"file ended inside {what}")
+            n -= len(data)
+
+
 def scan(fp: BinaryIO) -> Iterator[StreamLayout]:
     """Walk the streams of a file by their headers, without decoding.
 
     Checks every header and size, skips block bodies (reading at most a
     small chunk at a time), and yields one :class:`StreamLayout` per stream.
-    Block checksums are not verified: that needs decoding.
+    Block checksums are not verified: that needs decoding. Streams of
+    format version 1 are described too (their ``params.format_version`` is
+    1), although this midicoth cannot decode them.
     """
+    src = _Input(fp)
     offset = 0
-
-    def read_exact(n: int, what: str) -> bytes:
-        data = fp.read(n)
-        if len(data) != n:
-            raise MidicothError(f"file ended inside {what}")
-        return data
-
     first = True
-    while True:
-        head = fp.read(STREAM_HEADER_SIZE)
-        if not head and not first:
-            return
+    while first or not src.at_end():
         first = False
-        if len(head) < STREAM_HEADER_SIZE:
-            if head[: len(MAGIC)] != MAGIC[: len(head)]:
-                raise MidicothError("not a Midicoth stream (bad magic)")
-            raise MidicothError("file ended inside a stream header")
-        params = parse_stream_header(head)
-        size = STREAM_HEADER_SIZE
+        while True:
+            buf = src.buf
+            _check_magic(buf)
+            if len(buf) > len(MAGIC) and buf[len(MAGIC)] == 1:
+                read = _read_v1_stream_header(buf)
+                read_block = _read_v1_block_header
+            else:
+                read = read_stream_header(buf)
+                read_block = read_block_header
+            if read is not None:
+                break
+            src.fill("a stream header")
+        params, size = read
+        del src.buf[:size]
         blocks: list[tuple[int, int]] = []
         while True:
             index = len(blocks)
             try:
-                block = parse_block_header(read_exact(BLOCK_HEADER_SIZE, "a block header"), params)
+                while (got := read_block(src.buf, params)) is None:
+                    src.fill("a block header")
             except MidicothError as exc:
                 raise MidicothError(f"block {index}: {exc}") from None
-            size += BLOCK_HEADER_SIZE
+            block, head_size = got
+            del src.buf[:head_size]
+            size += head_size
             if block.end:
                 total = sum(usize for usize, _ in blocks)
                 if block.usize != total:
@@ -310,9 +574,7 @@ def scan(fp: BinaryIO) -> Iterator[StreamLayout]:
                         f"end marker declares {block.usize} bytes but the blocks hold {total}"
                     )
                 break
-            left = block.csize
-            while left:
-                left -= len(read_exact(min(left, 1 << 20), f"block {index}"))
+            src.skip(block.csize, f"block {index}")
             size += block.csize
             blocks.append((block.usize, block.csize))
         yield StreamLayout(offset, params, blocks, size, sum(u for u, _ in blocks))

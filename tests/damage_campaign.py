@@ -9,12 +9,15 @@ blocks, other stages and budgets, two streams back to back) it tries:
 * ``truncate``  every length of every stream (a sample of the longer ones);
 * ``overwrite`` 1 to 8 bytes set to random values at random offsets;
 * ``magic``     wrong magic: every magic byte changed, foreign formats, no data;
-* ``version``   other format versions, with and without a fixed header CRC;
-* ``header``    other header fields with a valid CRC: flags, reserved byte,
-                stages, model version, memory budget, block size;
+* ``version``   other format versions (1 among them), with and without a
+                fixed header check;
+* ``header``    other header fields with a valid check: flags, stages, model
+                version, memory budget, block size (also as a varint that is
+                not in its shortest form, or too long);
 * ``sizes``     block and end-marker sizes that lie (too large, too small,
-                absurd), with valid header CRCs, so that only the structure
-                checks and the data checks can catch them;
+                absurd, varints too long or not in their shortest form), and
+                data checks that lie, with valid header checks, so that only
+                the structure checks and the data checks can catch them;
 * ``splice``    blocks dropped, repeated or swapped, garbage after the end.
 
 Each case goes through ``midicoth.decompress`` and, in turn, through the
@@ -27,8 +30,8 @@ if the output is exactly the original data. Anything else -- another
 exception, wrong data without an error, a case slower than the time
 bound -- is a failure.
 
-Caught cases are counted by what caught them: ``checksum`` (a CRC-32 of a
-header or of a block's data), ``coder`` (the engine's own end-of-segment
+Caught cases are counted by what caught them: ``checksum`` (a header's
+16-bit check or a block's chained CRC-32), ``coder`` (the engine's own end-of-segment
 check: the coded bytes must end exactly where the encoder's did) and
 ``structure`` (magic, versions, sizes and limits, truncation, totals,
 trailing bytes). A sample of cases also goes through the command line,
@@ -66,17 +69,18 @@ from midicoth import MidicothError
 from midicoth import format as fmt
 
 HEADER = fmt.STREAM_HEADER_SIZE
+"""Largest stream header (the first bytes of a stream are tried most)."""
 BLOCK = fmt.BLOCK_HEADER_SIZE
+"""Largest block header."""
 TIME_BOUND = 2.0
 """Seconds any one case may take (the streams decode in milliseconds)."""
 
-KNOWN_GAPS = {
-    "blocks swapped": "format 1 does not bind an independent block to its position: "
-    "each block's CRC covers its own data and the end marker only the total size",
-}
-"""Damage the current format cannot detect: counted as ``known`` rather than as a
-failure, so CI stays green while the gap is open and pinned by a strict xfail
-test (tests/test_damage_campaign.py) that fails once the gap is closed."""
+KNOWN_GAPS: dict[str, str] = {}
+"""Damage the current format cannot detect, by case detail -> why: counted as
+``known`` rather than as a failure, so CI stays green while a gap is open
+(pin it with a strict xfail test in tests/test_damage_campaign.py). Format 1
+had one, "blocks swapped" (each block's CRC covered only its own data);
+format 2 chains the block checks, which closes it."""
 
 
 # --- the valid streams ----------------------------------------------------------------
@@ -135,43 +139,82 @@ class Case:
     damaged: bytes
 
 
-def with_crc(head: bytes) -> bytes:
-    return head + struct.pack("<I", zlib.crc32(head))
+def with_check(head: bytes) -> bytes:
+    """``head`` followed by its 16-bit header check."""
+    return head + struct.pack("<H", zlib.crc32(head) & 0xFFFF)
+
+
+def varint(value: int, pad: int = 0) -> bytes:
+    """LEB128 of ``value``, with ``pad`` needless bytes (not the shortest form) if asked."""
+    out = bytearray(fmt.pack_varint(value))
+    for _ in range(pad):
+        out[-1] |= 0x80
+        out.append(0)
+    return bytes(out)
+
+
+def header_length(packed: bytes) -> int:
+    read = fmt.read_stream_header(packed)
+    assert read is not None
+    return read[1]
 
 
 def block_offsets(packed: bytes) -> list[tuple[int, int]]:
     """(offset, total length) of every block of the first stream, then of its end marker."""
-    params = fmt.parse_stream_header(packed)
-    at, out = HEADER, []
+    params, at = fmt.read_stream_header(packed)
+    out = []
     while True:
-        head = fmt.parse_block_header(packed[at : at + BLOCK], params)
-        size = BLOCK + head.csize
-        out.append((at, size))
+        head, size = fmt.read_block_header(packed[at:], params)
+        out.append((at, size + head.csize))
         if head.end:
             return out
-        at += size
+        at += size + head.csize
 
 
-def set_header(packed: bytes, fix_crc: bool = True, **fields: int) -> bytes:
-    names = ("magic", "version", "flags", "stages", "reserved", "model", "memory", "block_size")
-    values = dict(zip(names, struct.unpack_from("<4sBBBBIII", packed)))
-    values.update(fields)
-    head = struct.pack("<4sBBBBIII", *values.values())
-    head = with_crc(head) if fix_crc else head + packed[20:24]
-    return head + packed[HEADER:]
-
-
-def set_block(packed: bytes, index: int, usize: int, csize: int, crc: int | None = None) -> bytes:
-    """Rewrite block ``index``'s header (or the end marker's, as the last index) with a valid CRC."""
+def block_header(packed: bytes, index: int) -> tuple[int, fmt.BlockHeader, int]:
+    """(offset, parsed header, header length) of block ``index`` (the end marker: last)."""
     at, _ = block_offsets(packed)[index]
-    old_crc = struct.unpack_from("<I", packed, at + 8)[0]
-    head = with_crc(struct.pack("<III", usize, csize, old_crc if crc is None else crc))
-    return packed[:at] + head + packed[at + BLOCK :]
+    head, size = fmt.read_block_header(packed[at:], fmt.parse_stream_header(packed))
+    return at, head, size
 
 
-def set_total(packed: bytes, total: int) -> bytes:
-    at, _ = block_offsets(packed)[-1]
-    return packed[:at] + with_crc(struct.pack("<IQ", 0, total)) + packed[at + BLOCK :]
+HEADER_FIELDS = ("magic", "version", "flags", "stages", "model", "memory_log2", "block_size")
+
+
+def set_header(packed: bytes, fix_crc: bool = True, **fields: Any) -> bytes:
+    """Rewrite the stream header with fields changed; ``block_size`` may be an
+    int or raw varint bytes."""
+    size = header_length(packed)
+    values = dict(zip(HEADER_FIELDS, (packed[:4], *packed[4:9], packed[9 : size - 2])))
+    values.update(fields)
+    block_size = values["block_size"]
+    head = (
+        values["magic"]
+        + bytes(values[name] for name in HEADER_FIELDS[1:-1])
+        + (varint(block_size) if isinstance(block_size, int) else block_size)
+    )
+    head = with_check(head) if fix_crc else head + packed[size - 2 : size]
+    return head + packed[size:]
+
+
+def set_block(
+    packed: bytes,
+    index: int,
+    usize: int,
+    csize: int,
+    crc: int | None = None,
+    pad: tuple[int, int] = (0, 0),
+) -> bytes:
+    """Rewrite block ``index``'s header with a valid check (``pad``: needless varint bytes)."""
+    at, old, size = block_header(packed, index)
+    head = varint(usize, pad[0]) + varint(csize, pad[1])
+    head = with_check(head + struct.pack("<I", old.crc if crc is None else crc))
+    return packed[:at] + head + packed[at + size :]
+
+
+def set_total(packed: bytes, total: int, pad: int = 0) -> bytes:
+    at, _, size = block_header(packed, -1)
+    return packed[:at] + with_check(b"\x00" + varint(total, pad)) + packed[at + size :]
 
 
 def bitflips(s: Stream, rng: random.Random, full: bool, sample: int) -> Iterator[Case]:
@@ -234,7 +277,7 @@ def magic_cases(s: Stream) -> Iterator[Case]:
 
 
 def version_cases(s: Stream) -> Iterator[Case]:
-    for version in (0, 2, 3, 0x7F, 0xFF):
+    for version in (0, 1, 3, 0x7F, 0xFF):
         for fix in (True, False):
             damaged = set_header(s.packed, fix_crc=fix, version=version)
             yield Case(s, "version", f"format version {version}, crc fixed: {fix}", damaged)
@@ -242,26 +285,31 @@ def version_cases(s: Stream) -> Iterator[Case]:
 
 def header_cases(s: Stream) -> Iterator[Case]:
     params = fmt.parse_stream_header(s.packed)
-    changes: list[tuple[str, dict[str, int]]] = [
+    log2 = params.memory_mib.bit_length() - 1
+    changes: list[tuple[str, dict[str, Any]]] = [
         ("flags 0x02", {"flags": 0x02}),
         ("flags 0xff", {"flags": 0xFF}),
         ("independent flag toggled", {"flags": int(not params.independent)}),
-        ("reserved 1", {"reserved": 1}),
         ("unknown stage bit", {"stages": params.stages | 0x40}),
         ("stages 0xff", {"stages": 0xFF}),
         ("other stages", {"stages": params.stages ^ midicoth.STAGE_MATCH}),
         ("model version + 1", {"model": midicoth.MODEL_VERSION + 1}),
         ("model version 0", {"model": 0}),
-        ("memory 0", {"memory": 0}),
-        ("memory 24", {"memory": 24}),
-        ("memory 8", {"memory": 8}),
-        ("memory 2^32-1", {"memory": 0xFFFFFFFF}),
-        ("memory doubled", {"memory": params.memory_mib * 2}),
+        ("model version 0xff", {"model": 0xFF}),
+        ("memory 1 MiB", {"memory_log2": 0}),
+        ("memory 8 MiB", {"memory_log2": 3}),
+        ("memory 2^13 MiB", {"memory_log2": 13}),
+        ("memory 2^64 MiB", {"memory_log2": 64}),
+        ("memory 2^255 MiB", {"memory_log2": 0xFF}),
+        ("memory doubled", {"memory_log2": log2 + 1}),
         ("block size 0", {"block_size": 0}),
         ("block size 1", {"block_size": 1}),
         ("block size max+1", {"block_size": fmt.MAX_BLOCK_SIZE + 1}),
-        ("block size 2^32-1", {"block_size": 0xFFFFFFFF}),
+        ("block size 2^28-1", {"block_size": 2**28 - 1}),
+        ("block size 2^32-1 (5-byte varint)", {"block_size": varint(2**32 - 1)}),
         ("block size max", {"block_size": fmt.MAX_BLOCK_SIZE}),
+        ("block size not shortest", {"block_size": varint(params.block_size, 1)}),
+        ("block size 0 as 0x80 0x00", {"block_size": b"\x80\x00"}),
     ]
     for detail, fields in changes:
         yield Case(s, "header", detail, set_header(s.packed, **fields))
@@ -271,8 +319,9 @@ def size_cases(s: Stream) -> Iterator[Case]:
     blocks = block_offsets(s.packed)
     params = fmt.parse_stream_header(s.packed)
     bound = fmt.max_coded_size
-    for index, (at, _) in enumerate(blocks[:-1]):
-        usize, csize, _ = struct.unpack_from("<III", s.packed, at)
+    for index in range(len(blocks) - 1):
+        _, head, _ = block_header(s.packed, index)
+        usize, csize = head.usize, head.csize
         lies = [
             (usize + 1, csize),
             (usize - 1, csize),
@@ -280,6 +329,7 @@ def size_cases(s: Stream) -> Iterator[Case]:
             (params.block_size, csize),
             (params.block_size + 1, csize),
             (1, csize),
+            (2**28 - 1, csize),
             (0xFFFFFFFF, csize),
             (usize, csize + 1),
             (usize, csize - 1),
@@ -288,12 +338,20 @@ def size_cases(s: Stream) -> Iterator[Case]:
             (usize, bound(usize)),
             (usize, bound(usize) + 1),
             (usize, 0xFFFFFFFF),
+            (usize, 2**35 - 1),
             (params.block_size, bound(params.block_size)),
         ]
         for lie_usize, lie_csize in lies:
             if (lie_usize, lie_csize) != (usize, csize) and lie_usize > 0:
                 detail = f"block {index}: usize {lie_usize}, csize {lie_csize}"
                 yield Case(s, "sizes", detail, set_block(s.packed, index, lie_usize, lie_csize))
+        for pad in ((1, 0), (0, 1), (1, 1)):
+            yield Case(
+                s,
+                "sizes",
+                f"block {index}: sizes not in shortest form {pad}",
+                set_block(s.packed, index, usize, csize, pad=pad),
+            )
         lie_crc = zlib.crc32(b"lie")
         yield Case(
             s,
@@ -301,17 +359,29 @@ def size_cases(s: Stream) -> Iterator[Case]:
             f"block {index}: data crc",
             set_block(s.packed, index, usize, csize, lie_crc),
         )
-    total = struct.unpack_from("<IQ", s.packed, blocks[-1][0])[1]
-    for lie in (total + 1, total - 1, total * 2 + 7, 2**64 - 1, 2**32):
+        done = sum(
+            fmt.read_block_header(s.packed[at:], params)[0].usize for at, _ in blocks[:index]
+        )
+        own = zlib.crc32(s.data[done : done + usize])
+        if own != head.crc:
+            yield Case(
+                s,
+                "sizes",
+                f"block {index}: data crc of the block alone",
+                set_block(s.packed, index, usize, csize, own),
+            )
+    total = block_header(s.packed, -1)[1].usize
+    for lie in (total + 1, total - 1, total * 2 + 7, 2**64 - 1, 2**64, 2**70 - 1, 2**32):
         if lie >= 0 and lie != total:
             yield Case(s, "sizes", f"end marker total {lie}", set_total(s.packed, lie))
+    yield Case(s, "sizes", "end marker total not shortest", set_total(s.packed, total, pad=1))
 
 
 def splice_cases(s: Stream) -> Iterator[Case]:
     blocks = block_offsets(s.packed)
     body, end = blocks[:-1], blocks[-1]
     parts = [s.packed[at : at + n] for at, n in body]
-    head, tail = s.packed[:HEADER], s.packed[end[0] :]
+    head, tail = s.packed[: header_length(s.packed)], s.packed[end[0] : end[0] + end[1]]
     rest = s.packed[end[0] + end[1] :]
     if parts:
         yield Case(s, "splice", "end marker removed", s.packed[: end[0]] + rest)

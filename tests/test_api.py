@@ -115,7 +115,8 @@ def test_stage_selection_round_trips(stages: int) -> None:
 
 def test_memory_budget_is_recorded() -> None:
     packed = midicoth.compress(TEXT, memory_mib=MEM * 2)
-    assert packed[12:16] == (MEM * 2).to_bytes(4, "little")
+    assert packed[8] == (MEM * 2).bit_length() - 1  # log2 of the budget in MiB
+    assert midicoth.format.parse_stream_header(packed).memory_mib == MEM * 2
     assert midicoth.decompress(packed) == TEXT
 
 

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import midicoth
+from midicoth import format as fmt
 from midicoth.cli import main
 
 MEM = str(midicoth.MIN_MEMORY_MIB)
@@ -174,7 +175,7 @@ def test_info(work: Path) -> None:
     result = run("info", "a.txt.mdc")
     assert result.exit_code == 0
     out = result.stdout
-    assert "format version  1" in out
+    assert f"format version  {midicoth.FORMAT_VERSION}\n" in out
     assert f"model version   {midicoth.MODEL_VERSION}" in out
     assert f"memory          {MEM} MiB" in out
     assert "stages          match+word+highctx+tweedie" in out
@@ -200,9 +201,10 @@ def test_info_on_damaged_or_foreign_files(work: Path) -> None:
     assert "midicoth: cut.mdc: " in result.stderr
     assert "midicoth: a.txt: not a Midicoth stream" in result.stderr
     # Another model version: info still describes it; test refuses it.
-    header = bytearray(packed[:20])
-    header[8:12] = (midicoth.MODEL_VERSION + 1).to_bytes(4, "little")
-    other = bytes(header) + zlib.crc32(header).to_bytes(4, "little") + packed[24:]
+    size = fmt.read_stream_header(packed)[1]
+    header = bytearray(packed[: size - 2])
+    header[7] = midicoth.MODEL_VERSION + 1
+    other = bytes(header) + (zlib.crc32(header) & 0xFFFF).to_bytes(2, "little") + packed[size:]
     (work / "other.mdc").write_bytes(other)
     result = run("info", "other.mdc")
     assert result.exit_code == 0
@@ -210,6 +212,33 @@ def test_info_on_damaged_or_foreign_files(work: Path) -> None:
     result = run("test", "other.mdc")
     assert result.exit_code == 1
     assert "model version" in result.stderr
+
+
+def format_1_stream(usize: int, coded: bytes) -> bytes:
+    """A one-block stream of format version 1 (midicoth 0.1), framed by hand."""
+
+    def with_crc(head: bytes) -> bytes:
+        return head + zlib.crc32(head).to_bytes(4, "little")
+
+    head = b"\x89MDC" + bytes([1, 0, midicoth.ALL_STAGES, 0])
+    head += b"".join(n.to_bytes(4, "little") for n in (2, int(MEM), 1 << 20))
+    block = b"".join(n.to_bytes(4, "little") for n in (usize, len(coded), 0))
+    end = bytes(4) + usize.to_bytes(8, "little")
+    return with_crc(head) + with_crc(block) + coded + with_crc(end)
+
+
+def test_format_1_files_are_described_and_refused(work: Path) -> None:
+    (work / "old.mdc").write_bytes(format_1_stream(3000, bytes(900)))
+    result = run("info", "-v", "old.mdc")
+    assert result.exit_code == 0
+    assert "format version  1 (not this midicoth's" in result.stdout
+    assert "uncompressed    3000 bytes" in result.stdout
+    assert "block 0            3000 ->        900 bytes" in result.stdout
+    for command in ("test", "decompress"):
+        result = run(command, "old.mdc")
+        assert result.exit_code == 1
+        assert "format version 1 was written by midicoth 0.1" in result.stderr
+        assert listing(work) == ["a.txt", "old.mdc"]
 
 
 def test_version() -> None:
@@ -280,9 +309,11 @@ def test_damaged_input_leaves_nothing_behind(work: Path, case: int) -> None:
 
 def test_damaged_block_is_reported_by_index(work: Path) -> None:
     packed = bytearray(midicoth.compress(DATA, memory_mib=int(MEM), block_size=1024))
-    first_csize = int.from_bytes(packed[28:32], "little")
-    second_block_data = 24 + 16 + first_csize + 16
-    packed[second_block_data + 3] ^= 0x01
+    params, at = fmt.read_stream_header(packed)
+    first, size = fmt.read_block_header(packed[at:], params)
+    at += size + first.csize
+    size = fmt.read_block_header(packed[at:], params)[1]  # the second block's header
+    packed[at + size + 3] ^= 0x01
     (work / "bad.mdc").write_bytes(bytes(packed))
     result = run("test", "bad.mdc")
     assert result.exit_code == 1

@@ -33,31 +33,80 @@ SOLID = midicoth.compress(DATA, memory_mib=MEM)
 BLOCKS = midicoth.compress(DATA, memory_mib=MEM, block_size=1024)  # 3 blocks
 
 
-def with_crc(head: bytes) -> bytes:
-    return head + struct.pack("<I", zlib.crc32(head))
+def with_check(head: bytes) -> bytes:
+    """``head`` followed by its 16-bit header check."""
+    return head + struct.pack("<H", zlib.crc32(head) & 0xFFFF)
 
 
-def stream_header(**changes: int) -> bytes:
-    """A stream header like SOLID's, with fields changed and a valid CRC."""
-    fields = dict(
-        zip(
-            ("magic", "version", "flags", "stages", "reserved", "model", "memory", "block_size"),
-            struct.unpack("<4sBBBBIII", SOLID[:20]),
-        )
-    )
+def raw_varint(value: int) -> bytes:
+    """LEB128, written independently of the module under test."""
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+HEADER_FIELDS = ("magic", "version", "flags", "stages", "model", "memory_log2", "block_size")
+
+
+def header_fields(stream: bytes) -> dict:
+    """The fields of a stream's header, read by hand (block size: its varint bytes)."""
+    values = dict(zip(HEADER_FIELDS[:-1], (stream[:4], *stream[4:9])))
+    at = 9
+    while stream[at] & 0x80:
+        at += 1
+    values["block_size"] = stream[9 : at + 1]
+    return values
+
+
+def stream_header(**changes: object) -> bytes:
+    """A stream header like SOLID's, with fields changed and a valid check.
+
+    ``block_size`` may be an int (encoded here) or the raw varint bytes."""
+    fields = header_fields(SOLID)
     fields.update(changes)
-    return with_crc(struct.pack("<4sBBBBIII", *fields.values()))
+    size = fields["block_size"]
+    head = (
+        fields["magic"]
+        + bytes(fields[name] for name in HEADER_FIELDS[1:-1])
+        + (raw_varint(size) if isinstance(size, int) else size)
+    )
+    return with_check(head)
+
+
+def header_length(stream: bytes) -> int:
+    read = fmt.read_stream_header(stream)
+    assert read is not None
+    return read[1]
+
+
+def walk(stream: bytes) -> list[tuple[int, int, fmt.BlockHeader]]:
+    """(offset, header length, header) of every block of the first stream and its end marker."""
+    params, at = fmt.read_stream_header(stream)
+    out = []
+    while True:
+        head, size = fmt.read_block_header(stream[at:], params)
+        out.append((at, size, head))
+        if head.end:
+            return out
+        at += size + head.csize
 
 
 def first_block(stream: bytes) -> tuple:
     """(usize, csize, crc) of the first block of a stream."""
-    return struct.unpack_from("<III", stream, fmt.STREAM_HEADER_SIZE)
+    head = walk(stream)[0][2]
+    return head.usize, head.csize, head.crc
+
+
+def block_header(usize: int, csize: int, crc: int) -> bytes:
+    return with_check(raw_varint(usize) + raw_varint(csize) + struct.pack("<I", crc))
 
 
 def with_first_block_header(stream: bytes, usize: int, csize: int, crc: int) -> bytes:
-    at = fmt.STREAM_HEADER_SIZE
-    head = with_crc(struct.pack("<III", usize, csize, crc))
-    return stream[:at] + head + stream[at + fmt.BLOCK_HEADER_SIZE :]
+    at, size, _ = walk(stream)[0]
+    return stream[:at] + block_header(usize, csize, crc) + stream[at + size :]
 
 
 # --- layout ---------------------------------------------------------------------------
@@ -65,9 +114,13 @@ def with_first_block_header(stream: bytes, usize: int, csize: int, crc: int) -> 
 
 def test_empty_stream_is_header_and_end_marker() -> None:
     packed = midicoth.compress(b"", memory_mib=MEM)
-    assert len(packed) == fmt.STREAM_HEADER_SIZE + fmt.BLOCK_HEADER_SIZE == 40
+    # magic, version, flags, stages, model, log2 memory, 3-byte block size, check
+    assert header_length(packed) == 9 + 3 + 2 == 14
+    assert len(packed) == 14 + 4 == 18
     assert packed[:4] == fmt.MAGIC == b"\x89MDC"
-    assert packed[24:36] == bytes(12)  # end marker: 0, total 0
+    assert packed[4] == fmt.FORMAT_VERSION == 2
+    assert packed[14:16] == bytes(2)  # end marker: 0, total 0
+    assert packed[14:] == with_check(b"\x00\x00")
     assert midicoth.decompress(packed) == b""
 
 
@@ -82,22 +135,82 @@ def test_stream_header_fields() -> None:
     )
     assert fmt.parse_stream_header(BLOCKS).independent
     assert fmt.parse_stream_header(BLOCKS).block_size == 1024
-    assert fmt.pack_stream_header(params) == SOLID[:24]
+    assert fmt.pack_stream_header(params) == SOLID[:14]
+    assert SOLID[:14] == with_check(
+        b"\x89MDC"
+        + bytes([2, 0, _core.ALL_STAGES, _core.MODEL_VERSION, MEM.bit_length() - 1])
+        + raw_varint(fmt.SOLID_BLOCK_SIZE)
+    )
+    assert header_length(BLOCKS) == 13  # 1024 takes two varint bytes
+
+
+def test_header_size_constants_are_the_largest() -> None:
+    params = fmt.StreamParams(MEM, _core.ALL_STAGES, _core.MODEL_VERSION, True, fmt.MAX_BLOCK_SIZE)
+    assert len(fmt.pack_stream_header(params)) == fmt.STREAM_HEADER_SIZE == 15
+    usize = fmt.MAX_BLOCK_SIZE
+    longest = fmt.pack_block_header(usize, fmt.max_coded_size(usize), 0xFFFFFFFF)
+    assert len(longest) == fmt.BLOCK_HEADER_SIZE == 15
+    assert len(fmt.pack_end_marker(2**64 - 1)) == fmt.END_MARKER_SIZE == 13
+    with pytest.raises(ValueError):
+        fmt.pack_end_marker(2**64)
+
+
+def test_pack_stream_header_refuses_what_the_format_cannot_hold() -> None:
+    params = fmt.StreamParams(MEM, _core.ALL_STAGES, _core.MODEL_VERSION, False, 1024)
+    for bad in (
+        params._replace(memory_mib=24),
+        params._replace(model_version=256),
+        params._replace(block_size=0),
+        params._replace(block_size=fmt.MAX_BLOCK_SIZE + 1),
+    ):
+        with pytest.raises(ValueError):
+            fmt.pack_stream_header(bad)
+
+
+@pytest.mark.parametrize("value", [0, 1, 127, 128, 300, 16383, 16384, 2**26, 2**35 + 5, 2**64 - 1])
+def test_varint_round_trip(value: int) -> None:
+    packed = fmt.pack_varint(value)
+    assert packed == raw_varint(value)
+    assert fmt.read_varint(packed + b"\xff", 0, 10, "x") == (value, len(packed))
+    for cut in range(len(packed)):
+        assert fmt.read_varint(packed[:cut], 0, 10, "x") is None
+
+
+@pytest.mark.parametrize(
+    "encoded, message",
+    [(b"\x80\x00", "shortest"), (b"\x81\x80\x00", "shortest"), (b"\x80" * 4 + b"\x01", "longer")],
+)
+def test_varint_rejects_long_forms(encoded: bytes, message: str) -> None:
+    with pytest.raises(MidicothError, match=message):
+        fmt.read_varint(encoded, 0, 4, "x")
 
 
 def test_block_framing() -> None:
     usize, csize, crc = first_block(SOLID)
     assert usize == len(DATA)
     assert crc == zlib.crc32(DATA)
-    end = fmt.STREAM_HEADER_SIZE + fmt.BLOCK_HEADER_SIZE + csize
-    assert len(SOLID) == end + fmt.BLOCK_HEADER_SIZE
-    assert SOLID[end : end + 12] == struct.pack("<IQ", 0, len(DATA))
+    at, size, _ = walk(SOLID)[0]
+    assert size == 2 + 2 + 4 + 2
+    end = at + size + csize
+    assert SOLID[end:] == with_check(b"\x00" + raw_varint(len(DATA)))
 
 
-def test_overhead_is_56_bytes_for_one_block() -> None:
+def test_block_checks_are_chained() -> None:
+    """Each block's check is the CRC-32 of the stream's data up to its end."""
+    for stream in (BLOCKS, midicoth.compress(DATA, memory_mib=MEM, block_size=1024, threads=2)):
+        heads = [head for _, _, head in walk(stream)][:-1]
+        assert [h.usize for h in heads] == [1024, 1024, len(DATA) - 2048]
+        done = 0
+        for head in heads:
+            done += head.usize
+            assert head.crc == zlib.crc32(DATA[:done])
+
+
+def test_overhead_is_29_bytes_for_one_block() -> None:
     encoder = _core.Encoder(memory_mib=MEM)
     raw = encoder.compress(DATA) + encoder.end_segment()
-    assert len(SOLID) - len(raw) == 24 + 16 + 16
+    # header 14, block header 2 + 2 + 4 + 2, end marker 1 + 2 + 2
+    assert len(SOLID) - len(raw) == 14 + 10 + 5
 
 
 def test_solid_stream_is_one_model_in_segments() -> None:
@@ -110,17 +223,14 @@ def test_solid_stream_is_one_model_in_segments() -> None:
     comp = midicoth.MidicothCompressor(memory_mib=MEM)
     comp._params = comp._params._replace(block_size=1000)  # cut blocks early, same engine
     packed = comp.compress(data) + comp.flush()
-    at = fmt.STREAM_HEADER_SIZE
-    for segment in segments:
-        assert (
-            packed[at + fmt.BLOCK_HEADER_SIZE : at + fmt.BLOCK_HEADER_SIZE + len(segment)]
-            == segment
-        )
-        at += fmt.BLOCK_HEADER_SIZE + len(segment)
+    blocks = walk(packed)
+    assert len(blocks) == len(segments) + 1
+    for (at, size, head), segment in zip(blocks, segments):
+        assert packed[at + size : at + size + head.csize] == segment
     assert midicoth.decompress(packed) == data
 
 
-def test_coded_size_bound_fits_the_field() -> None:
+def test_coded_size_bound_fits_32_bits() -> None:
     assert fmt.max_coded_size(fmt.MAX_BLOCK_SIZE) <= 0xFFFFFFFF
 
 
@@ -131,6 +241,46 @@ def test_scan_reports_layout() -> None:
     assert layouts[0].compressed_size == len(BLOCKS)
     assert layouts[1].offset == len(BLOCKS)
     assert [u for u, _ in layouts[0].blocks] == [1024, 1024, len(DATA) - 2048]
+
+
+def test_byte_at_a_time_decoding() -> None:
+    for stream in (SOLID, BLOCKS, midicoth.compress(b"", memory_mib=MEM)):
+        dec = midicoth.MidicothDecompressor()
+        out = b"".join(dec.decompress(stream[i : i + 1]) for i in range(len(stream)))
+        assert dec.eof and dec.unused_data == b""
+        assert out == midicoth.decompress(stream)
+
+
+def v1_stream(blocks: list[tuple[int, bytes]], block_size: int = 1024) -> bytes:
+    """A format-1 stream (midicoth 0.1) made by hand: (usize, coded bytes) per block."""
+
+    def with_crc(head: bytes) -> bytes:
+        return head + struct.pack("<I", zlib.crc32(head))
+
+    flags = 1
+    out = with_crc(struct.pack("<4sBBBBIII", fmt.MAGIC, 1, flags, 63, 0, 2, MEM, block_size))
+    for usize, coded in blocks:
+        out += with_crc(struct.pack("<III", usize, len(coded), 0)) + coded
+    return out + with_crc(struct.pack("<IQ", 0, sum(u for u, _ in blocks)))
+
+
+def test_format_1_streams_are_refused_by_name() -> None:
+    old = v1_stream([(1000, b"x" * 300), (500, b"y" * 200)])
+    for door in (midicoth.decompress, lambda b: midicoth.open(io.BytesIO(b)).read()):
+        with pytest.raises(MidicothError, match="format version 1 .*midicoth 0.1.*version 2"):
+            door(old)
+    with pytest.raises(MidicothError, match="format version 1"):
+        midicoth.MidicothDecompressor().decompress(old[:5])
+
+
+def test_scan_describes_format_1_streams() -> None:
+    old = v1_stream([(1000, b"x" * 300), (500, b"y" * 200)])
+    (layout, again) = fmt.scan(io.BytesIO(old + old))
+    assert layout.params.format_version == 1
+    assert layout.params.memory_mib == MEM and layout.params.independent
+    assert layout.blocks == [(1000, 300), (500, 200)]
+    assert layout.compressed_size == len(old) == 24 + 16 * 3 + 500
+    assert again.offset == len(old)
 
 
 # --- damaged input --------------------------------------------------------------------
@@ -147,13 +297,11 @@ def test_every_truncation_fails(stream: bytes) -> None:
 
 def segment_ends(stream: bytes) -> set:
     """Offsets of the last MAX_FLUSH_BYTES coded bytes of every block."""
-    ends, at = set(), fmt.STREAM_HEADER_SIZE
-    while True:
-        usize, csize, _ = struct.unpack_from("<III", stream, at)
-        if not usize:
-            return ends
-        at += fmt.BLOCK_HEADER_SIZE + csize
-        ends.update(range(at - 4, at))
+    ends = set()
+    for at, size, head in walk(stream)[:-1]:
+        end = at + size + head.csize
+        ends.update(range(end - 4, end))
+    return ends
 
 
 @pytest.mark.parametrize("stream", [SOLID, BLOCKS], ids=["solid", "blocks"])
@@ -161,10 +309,16 @@ def test_every_bit_flip_fails(stream: bytes) -> None:
     """A flipped bit raises MidicothError -- or, only in the coder's final
     flush bytes, whose low bits may not matter, decodes to the exact data."""
     rng = random.Random(7)
-    coded = [pos for pos in range(40, len(stream) - 16)]
+    blocks = walk(stream)
+    end_marker = blocks[-1][0]
+    heads = set(range(header_length(stream)))
+    for at, size, _ in blocks:
+        heads.update(range(at, at + size))
+    coded = [pos for pos in range(len(stream)) if pos not in heads]
     tails = segment_ends(stream)
     # Headers and segment tails: every bit; the rest of the coded bytes: a sample.
-    exhaustive = set(range(40)) | set(range(len(stream) - 16, len(stream))) | tails
+    exhaustive = heads | tails
+    assert max(heads) == len(stream) - 1 and end_marker in heads
     positions = sorted(exhaustive) + rng.sample([p for p in coded if p not in tails], 100)
     for pos in positions:
         for bit in range(8) if pos in exhaustive else [rng.randrange(8)]:
@@ -179,9 +333,9 @@ def test_every_bit_flip_fails(stream: bytes) -> None:
 
 
 def test_damaged_independent_block_is_named() -> None:
-    second = fmt.STREAM_HEADER_SIZE + fmt.BLOCK_HEADER_SIZE + first_block(BLOCKS)[1]
+    at, size, _ = walk(BLOCKS)[1]
     damaged = bytearray(BLOCKS)
-    damaged[second + fmt.BLOCK_HEADER_SIZE + 5] ^= 0x10
+    damaged[at + size + 5] ^= 0x10
     with pytest.raises(MidicothError, match="block 1"):
         midicoth.decompress(bytes(damaged))
 
@@ -203,34 +357,51 @@ def test_bad_magic_is_reported_at_the_first_byte() -> None:
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"version": 2}, "version 2"),
-        ({"version": 0}, "version 0"),
+        ({"version": 1}, "format version 1 .*midicoth 0.1"),
+        ({"version": 3}, "format version 3"),
+        ({"version": 0}, "format version 0"),
         ({"flags": 0x82}, "flags"),
-        ({"reserved": 1}, "flags"),
+        ({"flags": 0x02}, "flags"),
         ({"block_size": 0}, "block size"),
         ({"block_size": fmt.MAX_BLOCK_SIZE + 1}, "block size"),
-        ({"block_size": 0xFFFFFFFF}, "block size"),
+        ({"block_size": 2**28 - 1}, "block size"),
+        ({"block_size": b"\xff\xff\xff\xff\x0f"}, "block size.*longer"),
+        ({"block_size": b"\x80\x80\x00"}, "block size.*shortest"),
         ({"model": _core.MODEL_VERSION + 1}, "model version"),
-        ({"memory": 0}, "memory"),
-        ({"memory": 0xFFFFFFFF}, "memory"),
-        ({"memory": MEM + 1}, "memory"),
-        ({"memory": _core.MAX_MEMORY_MIB * 2}, "memory"),
+        ({"model": 0xFF}, "model version"),
+        ({"memory_log2": 0}, "memory"),
+        ({"memory_log2": 3}, "memory"),
+        ({"memory_log2": _core.MAX_MEMORY_MIB.bit_length()}, "memory"),
+        ({"memory_log2": 64}, "memory"),
+        ({"memory_log2": 0xFF}, "memory"),
         ({"stages": 0xF0}, "stages"),
     ],
 )
 def test_lying_stream_header(changes: dict, message: str) -> None:
-    stream = stream_header(**changes) + SOLID[fmt.STREAM_HEADER_SIZE :]
+    stream = stream_header(**changes) + SOLID[header_length(SOLID) :]
     with pytest.raises(MidicothError, match=message):
         midicoth.decompress(stream)
+    with pytest.raises(MidicothError, match=message):
+        midicoth.open(io.BytesIO(stream)).read()
+
+
+def test_stream_header_check_covers_every_byte() -> None:
+    size = header_length(SOLID)
+    for pos in range(size):
+        for bit in range(8):
+            damaged = bytearray(SOLID)
+            damaged[pos] ^= 1 << bit
+            with pytest.raises(MidicothError):
+                midicoth.decompress(bytes(damaged))
 
 
 @pytest.mark.parametrize(
     "usize, csize, message",
     [
         (fmt.SOLID_BLOCK_SIZE + 1, 100, "block size"),
-        (0xFFFFFFFF, 100, "block size"),
+        (2**28 - 1, 100, "block size"),
         (len(DATA), len(DATA) * _core.MAX_EXPANSION + 9, "coded size"),
-        (len(DATA), 0xFFFFFFFF, "coded size"),
+        (len(DATA), 2**35 - 1, "coded size"),
         (10, 10 * _core.MAX_EXPANSION + 9, "coded size"),
         (len(DATA), 0, "coded size"),
     ],
@@ -239,6 +410,34 @@ def test_lying_block_sizes_are_refused(usize: int, csize: int, message: str) -> 
     crc = first_block(SOLID)[2]
     with pytest.raises(MidicothError, match=message):
         midicoth.decompress(with_first_block_header(SOLID, usize, csize, crc))
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (b"\x80\x80\x80\x80\x01", "uncompressed size.*longer"),  # usize over 4 bytes
+        (b"\xc4\x00", "uncompressed size.*shortest"),
+        (raw_varint(len(DATA)) + b"\x80\x80\x80\x80\x80\x01", "coded size.*longer"),
+        (raw_varint(len(DATA)) + b"\x85\x00", "coded size.*shortest"),
+        (b"\x00" + b"\x80" * 10 + b"\x01", "total size.*longer"),
+        (b"\x00\x80\x00", "total size.*shortest"),
+    ],
+)
+def test_long_varints_in_block_headers_are_refused(head: bytes, message: str) -> None:
+    """Non-minimal or overlong varints fail at once, before any check or data."""
+    at = header_length(SOLID)
+    stream = SOLID[:at] + head + bytes(20)
+    with pytest.raises(MidicothError, match="block 0: .*" + message):
+        midicoth.decompress(stream)
+    with pytest.raises(MidicothError, match=message):
+        midicoth.MidicothDecompressor().decompress(stream[: at + len(head)])
+
+
+def test_end_marker_total_beyond_64_bits_is_refused() -> None:
+    at = walk(SOLID)[-1][0]
+    lying = SOLID[:at] + with_check(b"\x00" + raw_varint(2**64))
+    with pytest.raises(MidicothError, match="64 bits"):
+        midicoth.decompress(lying)
 
 
 @pytest.mark.parametrize("delta_usize, delta_csize", [(-1, 0), (1, 0), (0, -1), (0, 1), (-7, 3)])
@@ -255,18 +454,44 @@ def test_lying_block_crc_fails() -> None:
         midicoth.decompress(with_first_block_header(SOLID, usize, csize, crc ^ 1))
 
 
+def test_unchained_block_crc_fails() -> None:
+    """A block whose check is the CRC of its own data alone (as in format 1) is refused."""
+    at, size, head = walk(BLOCKS)[1]
+    own = zlib.crc32(DATA[1024:2048])
+    lying = BLOCKS[:at] + block_header(head.usize, head.csize, own) + BLOCKS[at + size :]
+    with pytest.raises(MidicothError, match="block 1 .*checksum"):
+        midicoth.decompress(lying)
+
+
 def test_lying_end_marker_total_fails() -> None:
-    lying = SOLID[:-16] + with_crc(struct.pack("<IQ", 0, len(DATA) + 1))
+    at = walk(SOLID)[-1][0]
+    lying = SOLID[:at] + with_check(b"\x00" + raw_varint(len(DATA) + 1))
     with pytest.raises(MidicothError, match="end marker"):
         midicoth.decompress(lying)
 
 
-def test_dropped_block_is_caught_by_the_total() -> None:
-    second = fmt.STREAM_HEADER_SIZE + fmt.BLOCK_HEADER_SIZE + first_block(BLOCKS)[1]
-    size2 = struct.unpack_from("<III", BLOCKS, second)[1] + fmt.BLOCK_HEADER_SIZE
-    dropped = BLOCKS[:second] + BLOCKS[second + size2 :]
+def block_parts(stream: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """(stream header, every block with its header, end marker)."""
+    blocks = walk(stream)
+    parts = [stream[at : at + size + head.csize] for at, size, head in blocks[:-1]]
+    return stream[: header_length(stream)], parts, stream[blocks[-1][0] :]
+
+
+def test_dropped_last_block_is_caught_by_the_total() -> None:
+    head, parts, end = block_parts(BLOCKS)
     with pytest.raises(MidicothError, match="missing"):
-        midicoth.decompress(dropped)
+        midicoth.decompress(head + b"".join(parts[:-1]) + end)
+
+
+@pytest.mark.parametrize(
+    "order", [[1, 0, 2], [0, 2, 1], [2, 1, 0], [0, 2], [1, 2], [0, 0, 1, 2], [0, 1, 1, 2]]
+)
+def test_reordered_dropped_or_repeated_blocks_fail(order: list[int]) -> None:
+    """The chained checks bind every independent block to its place."""
+    head, parts, end = block_parts(BLOCKS)
+    spliced = head + b"".join(parts[i] for i in order) + end
+    with pytest.raises(MidicothError, match="block . is damaged or out of place"):
+        midicoth.decompress(spliced)
 
 
 def test_huge_declared_sizes_allocate_nothing() -> None:
@@ -274,7 +499,7 @@ def test_huge_declared_sizes_allocate_nothing() -> None:
     output stays within what the caller asks for."""
     header = stream_header(block_size=fmt.MAX_BLOCK_SIZE)
     usize = fmt.MAX_BLOCK_SIZE
-    block = with_crc(struct.pack("<III", usize, fmt.max_coded_size(usize), 0))
+    block = block_header(usize, fmt.max_coded_size(usize), 0)
     tracemalloc.start()
     try:
         dec = midicoth.MidicothDecompressor()
@@ -295,7 +520,7 @@ def test_random_garbage_never_escapes_as_another_error() -> None:
         size = rng.randrange(0, 200)
         garbage = bytes(rng.randrange(256) for _ in range(size))
         if rng.random() < 0.5:  # a valid header followed by garbage
-            garbage = SOLID[:24] + garbage
+            garbage = SOLID[: header_length(SOLID)] + garbage
         with pytest.raises(MidicothError):
             midicoth.decompress(garbage)
 

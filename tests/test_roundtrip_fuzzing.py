@@ -275,6 +275,39 @@ def test_truncated_stream_never_reaches_eof(
         midicoth.decompress(packed[:end])
 
 
+@settings(max_examples=examples(20))
+@given(
+    data=st.binary(min_size=fmt.MIN_BLOCK_SIZE + 1, max_size=4 * fmt.MIN_BLOCK_SIZE),
+    threads=st.sampled_from([1, 2]),
+    order=st.data(),
+)
+def test_blocks_out_of_order_are_refused(data: bytes, threads: int, order: st.DataObject) -> None:
+    """Chained block checks: any other order (or choice) of a stream's
+    independent blocks fails, through the one-shot and the streaming doors."""
+    packed = midicoth.compress(data, memory_mib=16, block_size=fmt.MIN_BLOCK_SIZE, threads=threads)
+    params, at = fmt.read_stream_header(packed)
+    head, parts = packed[:at], []
+    while True:
+        block, size = fmt.read_block_header(packed[at:], params)
+        if block.end:
+            break
+        parts.append(packed[at : at + size + block.csize])
+        at += size + block.csize
+    tail = packed[at:]
+    indices = list(range(len(parts)))
+    chosen = order.draw(st.lists(st.sampled_from(indices), min_size=1, max_size=len(parts) + 1))
+    if chosen == indices:
+        chosen = indices[::-1]
+    spliced = head + b"".join(parts[i] for i in chosen) + tail
+    with pytest.raises(MidicothError):
+        midicoth.decompress(spliced)
+    dec = midicoth.MidicothDecompressor()
+    with pytest.raises(MidicothError):
+        for i in range(0, len(spliced), 100):
+            dec.decompress(spliced[i : i + 100])
+        assert dec.eof  # an unfinished stream is an error too
+
+
 # --- open(): binary and text ----------------------------------------------------------
 
 read_ops = st.lists(
