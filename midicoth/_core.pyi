@@ -11,25 +11,27 @@ from typing import TypeAlias
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
 
-STAGE_MATCH: int      # match model (context lengths 4..16)
-STAGE_WORD: int       # trie word model + bigrams
-STAGE_HIGHCTX: int    # hashed contexts of orders 5..8
-STAGE_TWEEDIE: int    # micro-diffusion calibrator
-STAGE_MIX: int        # node mixer over the calibrated blend and binary context models
-STAGE_APM: int        # final adaptive probability map
-PAPER_STAGES: int     # the paper's pipeline alone (match | word | highctx | tweedie)
-ALL_STAGES: int       # the default: every stage on
-MODEL_VERSION: int    # changes whenever the model changes what it emits
+STAGE_MATCH: int  # match model (context lengths 4..16)
+STAGE_WORD: int  # trie word model + bigrams
+STAGE_HIGHCTX: int  # hashed contexts of orders 5..8
+STAGE_TWEEDIE: int  # micro-diffusion calibrator
+STAGE_MIX: int  # node mixer over the calibrated blend and binary context models
+STAGE_APM: int  # final adaptive probability map
+PAPER_STAGES: int  # the paper's pipeline alone (match | word | highctx | tweedie)
+ALL_STAGES: int  # the default: every stage on
+MODEL_VERSION: int  # changes whenever the model changes what it emits
 MIN_MEMORY_MIB: int
 MAX_MEMORY_MIB: int
 DEFAULT_MEMORY_MIB: int
-MAX_EXPANSION: int    # a segment of n bytes codes to at most n * MAX_EXPANSION + 8 bytes
+MAX_EXPANSION: int  # a segment of n bytes codes to at most n * MAX_EXPANSION + 8 bytes
 
 def model_memory(memory_mib: int) -> int:
     """Bytes of model tables an engine built with this budget allocates."""
 
 class Encoder:
-    def __init__(self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...) -> None: ...
+    def __init__(
+        self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...
+    ) -> None: ...
     @property
     def memory_mib(self) -> int: ...
     @property
@@ -53,7 +55,9 @@ class Encoder:
         (step, confidence bin)."""
 
 class Decoder:
-    def __init__(self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...) -> None: ...
+    def __init__(
+        self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...
+    ) -> None: ...
     def stats(self) -> dict[str, object]: ...
     def start_segment(self, size: int) -> None:
         """Open a segment that decodes to exactly `size` bytes."""

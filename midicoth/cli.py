@@ -516,7 +516,8 @@ class _Group(click.Group):
 )
 @click.version_option(
     version=__version__,
-    message=f"%(prog)s %(version)s (container format 1, model version {_core.MODEL_VERSION})",
+    message=f"%(prog)s %(version)s (container format {FORMAT_VERSION}, "
+    f"model version {_core.MODEL_VERSION})",
 )
 @click.pass_context
 def main(ctx: click.Context, decompress_flag: bool, to_stdout: bool) -> None:

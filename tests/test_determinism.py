@@ -44,8 +44,11 @@ def build(name: str, out_dir: Path) -> Path:
         pytest.skip(f"{cmd[0]} is not installed")
     exe = out_dir / name
     sources = [str(DRIVER)] + sorted(str(p) for p in CSRC.glob("*.c"))
-    subprocess.run(cmd + ["-std=c99", f"-I{CSRC}", "-o", str(exe)] + sources + ["-lm"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        cmd + ["-std=c99", f"-I{CSRC}", "-o", str(exe)] + sources + ["-lm"],
+        check=True,
+        capture_output=True,
+    )
     return exe
 
 
@@ -65,7 +68,8 @@ def test_build_writes_identical_bytes(name: str, tmp_path: Path, extension_outpu
     exe = build(name, tmp_path)
     for key, data in INPUTS.items():
         for memory, stages in PARAMS:
-            run = subprocess.run([str(exe), str(memory), str(stages)], input=data,
-                                 capture_output=True, check=False)
+            run = subprocess.run(
+                [str(exe), str(memory), str(stages)], input=data, capture_output=True, check=False
+            )
             assert run.returncode == 0, run.stderr.decode()
             assert run.stdout == extension_outputs[key, memory, stages], (name, key)

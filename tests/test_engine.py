@@ -17,10 +17,45 @@ def pseudo_text(n: int, seed: int = 1) -> bytes:
     """Deterministic English-like text: words from a small Zipf-ish vocabulary."""
     rng = random.Random(seed)
     words = [
-        "the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was",
-        "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from",
-        "at", "which", "but", "have", "an", "had", "they", "you", "were", "their",
-        "compression", "model", "context", "diffusion", "probability", "Tweedie",
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "it",
+        "as",
+        "was",
+        "with",
+        "be",
+        "by",
+        "on",
+        "not",
+        "he",
+        "this",
+        "are",
+        "or",
+        "his",
+        "from",
+        "at",
+        "which",
+        "but",
+        "have",
+        "an",
+        "had",
+        "they",
+        "you",
+        "were",
+        "their",
+        "compression",
+        "model",
+        "context",
+        "diffusion",
+        "probability",
+        "Tweedie",
     ]
     weights = [1.0 / (i + 1) for i in range(len(words))]
     out = []
@@ -53,8 +88,9 @@ def encode(data: bytes, stages: int = _core.ALL_STAGES, memory_mib: int = SMALL)
     return enc.compress(data) + enc.end_segment()
 
 
-def decode(coded: bytes, size: int, stages: int = _core.ALL_STAGES,
-           memory_mib: int = SMALL) -> bytes:
+def decode(
+    coded: bytes, size: int, stages: int = _core.ALL_STAGES, memory_mib: int = SMALL
+) -> bytes:
     dec = _core.Decoder(memory_mib=memory_mib, stages=stages)
     dec.start_segment(size)
     out = dec.decompress(coded, final=True)
@@ -111,7 +147,7 @@ def test_streamed_input_gives_the_same_bytes() -> None:
     pieces, pos = [], 0
     while pos < len(data):
         step = rng.choice([1, 2, 7, 100, 4096, 70000])
-        pieces.append(enc.compress(data[pos:pos + step]))
+        pieces.append(enc.compress(data[pos : pos + step]))
         pos += step
     pieces.append(enc.end_segment())
     assert b"".join(pieces) == encode(data)
@@ -128,8 +164,13 @@ def test_streamed_decoding_in_small_pieces() -> None:
     pos = 0
     while pos < len(coded):
         step = rng.choice([1, 3, 33, 500])
-        out.append(dec.decompress(coded[pos:pos + step], final=pos + step >= len(coded),
-                                  max_length=rng.choice([-1, 0, 1, 50, 1000])))
+        out.append(
+            dec.decompress(
+                coded[pos : pos + step],
+                final=pos + step >= len(coded),
+                max_length=rng.choice([-1, 0, 1, 50, 1000]),
+            )
+        )
         pos += step
     while dec.segment_remaining:
         piece = dec.decompress(b"", max_length=777)
@@ -201,8 +242,9 @@ def test_lying_size_fails_fast() -> None:
         dec.decompress(coded, final=True)
 
 
-@pytest.mark.parametrize("memory, stages", [(15, 15), (24, 15), (8, 15), (16, 64), (16, -1),
-                                            (1 << 20, 15)])
+@pytest.mark.parametrize(
+    "memory, stages", [(15, 15), (24, 15), (8, 15), (16, 64), (16, -1), (1 << 20, 15)]
+)
 def test_invalid_parameters(memory: int, stages: int) -> None:
     with pytest.raises((ValueError, OverflowError)):
         _core.Encoder(memory_mib=memory, stages=stages)

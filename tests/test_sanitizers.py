@@ -93,7 +93,9 @@ def build(cc: str, flags: list[str], sources: list[str], out: Path, shared: bool
 
 def test_core_under_sanitizers(tmp_path: Path) -> None:
     cc = compiler_with(SANITIZE, tmp_path)
-    exe = build(cc, SANITIZE, [str(HARNESS / "sanitize_engine.c"), *core_sources()], tmp_path / "sc")
+    exe = build(
+        cc, SANITIZE, [str(HARNESS / "sanitize_engine.c"), *core_sources()], tmp_path / "sc"
+    )
     scale = os.environ.get("MIDICOTH_SANITIZE_SCALE", "1")
     run = subprocess.run(
         [str(exe), scale], capture_output=True, timeout=3600, env=sanitizer_env(), check=False
