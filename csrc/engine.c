@@ -10,7 +10,7 @@
  *                 p <- (1-w) p + w onehot, w = min(0.85 conf, 0.95).
  *   3. word.c     the trie word model (in a word: continuations of the
  *                 prefix; between words: the bigram), w = min(0.35 conf, 0.45).
- *   4. highctx.c  hashed contexts of orders 5-8 (order 5 alone when the
+ *   4. highctx.c  hashed contexts of orders 5-8 (5 and 7 when the
  *                 mixer is on), w = min(2 conf, 0.6).
  *   5. tweedie.c  the micro-diffusion calibrator: the distribution is read as
  *                 a binary tree, MSB first; each node's P(right) on the
@@ -40,8 +40,8 @@
  *
  * Memory: the budget (a power of two, MiB) less the fixed part (the
  * calibrator's 4 MiB, PPM orders 0-1, the mixers) is shared out in 64ths:
- * 14 to the PPM tables, 4 to the high-order contexts (order 5 alone needs
- * no more: measured, 4 and 14 code the same), 2 to the word model, 6 to
+ * 14 to the PPM tables, 4 to the high-order contexts (two orders need no
+ * more: measured, 4 and 14 code alike), 2 to the word model, 6 to
  * each of the five hashed binary context models, and, rounded down to
  * powers of two, 8 to the match history and 1 to each of its five tables. Tables of
  * stages switched off are not allocated. Nothing is allocated after
@@ -212,8 +212,8 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     if (stages & MDC_STAGE_WORD)
         fail |= word_init(&e->word, l.word) != 0;
     if (stages & MDC_STAGE_HIGHCTX)
-        fail |= highctx_init(&e->highctx, l.highctx,
-                             stages & MDC_STAGE_MIX ? HIGHCTX_MIN_ORDER : HIGHCTX_MAX_ORDER) != 0;
+        fail |= highctx_init(&e->highctx, l.highctx, stages & MDC_STAGE_MIX ? 7 : HIGHCTX_MAX_ORDER,
+                             stages & MDC_STAGE_MIX ? 2 : 1) != 0;
     if (stages & MDC_STAGE_TWEEDIE)
         fail |= tweedie_init(&e->tweedie) != 0;
     if (stages & MDC_STAGE_MIX) {

@@ -7,11 +7,12 @@ size_t highctx_size(size_t table_bytes)
     return sizeof(highctx_model) + ctxtab_size(table_bytes);
 }
 
-int highctx_init(highctx_model *m, size_t table_bytes, int max_order)
+int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step)
 {
     memset(m, 0, sizeof(*m));
     m->min_order = HIGHCTX_MIN_ORDER;
     m->max_order = max_order;
+    m->step = step;
     return ctxtab_init(&m->tab, table_bytes);
 }
 
@@ -27,7 +28,7 @@ static inline uint64_t order_hash(uint64_t hist, int order)
 
 void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail)
 {
-    for (int k = m->min_order; k <= m->max_order && k <= avail; k++)
+    for (int k = m->min_order; k <= m->max_order && k <= avail; k += m->step)
         ctxtab_prefetch(&m->tab, order_hash(hist, k));
 }
 
@@ -35,7 +36,7 @@ void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 {
     m->pred = NULL;
     m->confidence = 0;
-    for (int k = m->max_order; k >= m->min_order; k--) {
+    for (int k = m->max_order; k >= m->min_order; k -= m->step) {
         m->slot[k] = NULL;
         if (avail < k)
             continue;
@@ -52,7 +53,7 @@ void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 
 void highctx_update(highctx_model *m, int byte)
 {
-    for (int k = m->min_order; k <= m->max_order; k++)
+    for (int k = m->min_order; k <= m->max_order; k += m->step)
         if (m->slot[k])
             ctxslot_add(m->slot[k], byte);
 }

@@ -9,11 +9,13 @@
  *
  * Change from the paper's program: with the node mixer on (our stage 6,
  * whose binary context models include orders 5 and 8, next to the match
- * model), orders 6-8 only repeat what the mixer already knows, and each
- * costs a table look-up that misses the cache. So there the model keeps
- * order 5 alone: over Canterbury + Calgary that is 0.26 % smaller output
- * than orders 5-8 (1,090,283 against 1,093,119 engine bytes) and about 10 %
- * faster. Without the mixer (the paper's pipeline) it uses orders 5-8.
+ * model), every order of 5-8 largely repeats what the mixer already knows,
+ * and each costs a table look-up that misses the cache. So there the model
+ * keeps orders 5 and 7: measured, smaller output than orders 5-8 on
+ * Canterbury + Calgary (-0.15 %), on silesia/xml (-0.03 %) and the first
+ * 8 MB of silesia/nci (-0.1 %), with half the look-ups. (Order 5 alone was
+ * smaller still on the small files but 0.2-0.4 % larger on the big ones.)
+ * Without the mixer (the paper's pipeline) it uses orders 5-8.
  */
 #ifndef MDC_HIGHCTX_H
 #define MDC_HIGHCTX_H
@@ -25,16 +27,17 @@
 
 typedef struct {
     ctxtab tab;
-    int min_order;                         /* 5; orders min_order..max_order */
-    int max_order;                         /* 8, or 5 when the mixer is on */
+    int min_order;                         /* 5 */
+    int max_order;                         /* 8, or 7 when the mixer is on */
+    int step;                              /* orders min_order, +step, .. max_order */
     ctx_slot *slot[HIGHCTX_MAX_ORDER + 1]; /* this byte's contexts */
     const ctx_slot *pred;                  /* the one that predicts, or NULL */
     uint32_t confidence;                   /* 16-bit */
 } highctx_model;
 
-/* `max_order`: HIGHCTX_MAX_ORDER for the paper's model, HIGHCTX_MIN_ORDER
- * next to the mixer. */
-int highctx_init(highctx_model *m, size_t table_bytes, int max_order);
+/* Orders HIGHCTX_MIN_ORDER, + step, ... up to max_order: 8 and 1 for the
+ * paper's model, 7 and 2 next to the mixer. */
+int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step);
 void highctx_free(highctx_model *m);
 size_t highctx_size(size_t table_bytes);
 
