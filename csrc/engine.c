@@ -212,8 +212,9 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     if (stages & MDC_STAGE_WORD)
         fail |= word_init(&e->word, l.word) != 0;
     if (stages & MDC_STAGE_HIGHCTX)
-        fail |= highctx_init(&e->highctx, l.highctx, stages & MDC_STAGE_MIX ? 7 : HIGHCTX_MAX_ORDER,
-                             stages & MDC_STAGE_MIX ? 2 : 1) != 0;
+        fail |= highctx_init(&e->highctx, l.highctx,
+                             stages & MDC_STAGE_MIX ? HIGHCTX_MIXED_MAX_ORDER : HIGHCTX_MAX_ORDER,
+                             stages & MDC_STAGE_MIX ? HIGHCTX_MIXED_STEP : 1) != 0;
     if (stages & MDC_STAGE_TWEEDIE)
         fail |= tweedie_init(&e->tweedie) != 0;
     if (stages & MDC_STAGE_MIX) {

@@ -24,6 +24,9 @@
 
 #define HIGHCTX_MIN_ORDER 5
 #define HIGHCTX_MAX_ORDER 8
+/* Next to the mixer: orders 5 and 7. */
+#define HIGHCTX_MIXED_MAX_ORDER 7
+#define HIGHCTX_MIXED_STEP 2
 
 typedef struct {
     ctxtab tab;
