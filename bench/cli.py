@@ -7,11 +7,13 @@ Examples, from the repository root::
     python -m bench --set synthetic --codec zlib --repeat 1   # seconds, no corpora needed
     python -m bench --ablation --set canterbury     # what each model stage contributes
     python -m bench --diagnose canterbury/alice29.txt    # calibrator |delta| per bin
+    python -m bench --vs-lzma --repeat 5            # speed as a fraction of lzma -9e's
     python -m bench --list                          # sets found here, codecs installed
 
 Writes into ``--out`` (default ``bench-out/``): ``results.md``, ``results.csv``
 and PNG charts (when matplotlib is installed); ``--ablation`` writes
-``ablation.*``, ``--diagnose`` ``diagnose.*``. ``--readme`` also replaces the
+``ablation.*``, ``--diagnose`` ``diagnose.*``, ``--vs-lzma``
+``speed_vs_lzma.md``. ``--readme`` also replaces the
 "## Results" section of README.md with the tables and charts just made.
 Exit status: 0 on success, 1 if any codec failed or any round trip differed,
 2 for bad arguments.
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import corpora
-from bench import ablation, charts, compare, diagnose, inputs, readme, report
+from bench import ablation, charts, compare, diagnose, inputs, readme, report, vslzma
 from bench.codecs import DEFAULT_CODECS, FAMILIES, available_codecs, parse
 from bench.machine import REPO_ROOT, describe
 
@@ -103,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--diagnose", metavar="SET/NAME|PATH", help="calibrator statistics for one file"
     )
+    mode.add_argument(
+        "--vs-lzma",
+        action="store_true",
+        help="Midicoth's compress and decompress speed as a fraction of lzma -9e's, "
+        "timed in one process (default files: alice29.txt and book1)",
+    )
     p.add_argument(
         "--memory-mib",
         type=int,
@@ -161,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(exc))
         return diagnose.main(target, out, machine, args.memory_mib, make_charts, _log)
 
+    if args.vs_lzma and not (args.sets or args.files):
+        args.files = list(vslzma.TARGET_FILES)
     sets = args.sets or ([] if args.files else DEFAULT_SETS)
     with tempfile.TemporaryDirectory(prefix="midicoth-inputs-") as tmp:
         try:
@@ -172,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not chosen:
             _log("nothing to benchmark: no input file was found")
             return 1
+        if args.vs_lzma:
+            return vslzma.main(chosen, out, machine, args.repeat, _log)
         if args.ablation:
             return ablation.main(
                 chosen, out, machine, args.memory_mib, args.verify, make_charts, _log

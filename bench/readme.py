@@ -43,7 +43,9 @@ def section(
             "for each file (both from `corpora/REFERENCE.tsv`). To reproduce: "
             '`pip install -e ".[bench]"`, then the command below from the repository root; '
             "`python -m bench --ablation` adds what each stage contributes "
-            f"([ablation.md]({rel(out / 'ablation.md')}))."
+            f"([ablation.md]({rel(out / 'ablation.md')})), `python -m bench --vs-lzma` the "
+            "speed as a fraction of lzma -9e's, timed in one process "
+            f"([speed_vs_lzma.md]({rel(out / 'speed_vs_lzma.md')}))."
         ),
         "",
         *machine,

@@ -207,3 +207,16 @@ def test_ablation_and_diagnose_on_the_core(tmp_path):
     assert coded > 0 and diagnose.DELTA in stats
     md = diagnose.markdown(inp, stats, coded, [], core.MIN_MEMORY_MIB, [])
     assert "Step 1 mean abs δ" in md
+
+
+def test_speed_against_lzma_writes_both_models(tmp_path):
+    pytest.importorskip("midicoth._core")
+    path = tmp_path / "text"
+    path.write_bytes(generate("text", 3000))
+    assert (
+        cli.main(["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]) == 0
+    )
+    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| files/text |")]
+    assert [row.split(" | ")[1] for row in rows] == ["default", "paper"]
+    assert all(row.endswith("× |") for row in rows)
