@@ -251,6 +251,16 @@ def _version_error(version: int) -> MidicothError:
     )
 
 
+def _past_check(data: Buffer, at: int, what: str) -> int | None:
+    """The offset after the 16-bit check at ``at``, which covers ``data[:at]``;
+    None if ``data`` ends before it. A wrong check raises :class:`MidicothError`."""
+    if len(data) < at + _CHECK16:
+        return None
+    if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
+        raise MidicothError(f"{what} is damaged (checksum mismatch)")
+    return at + _CHECK16
+
+
 def _check_magic(data: Buffer) -> None:
     if bytes(data[: len(MAGIC)]) != MAGIC[: len(data)]:
         raise MidicothError("not a Midicoth stream (bad magic)")
@@ -305,10 +315,9 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     if read is None:
         return None
     block_size, at = read
-    if len(data) < at + _CHECK16:
+    end = _past_check(data, at, "stream header")
+    if end is None:
         return None
-    if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
-        raise MidicothError("stream header is damaged (checksum mismatch)")
     flags, stages, model_version, memory_log2 = data[5:9]
     if flags & ~FLAG_INDEPENDENT:
         raise MidicothError("stream header uses flags this version does not know")
@@ -326,7 +335,7 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
         block_size=block_size,
         format_version=version,
     )
-    return params, at + _CHECK16
+    return params, end
 
 
 def parse_stream_header(data: Buffer) -> StreamParams:
@@ -392,13 +401,12 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
         if read is None:
             return None
         total, at = read
-        if len(data) < at + _CHECK16:
+        end = _past_check(data, at, "end marker")
+        if end is None:
             return None
-        if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
-            raise MidicothError("end marker is damaged (checksum mismatch)")
         if total >= _TOTAL_LIMIT:
             raise MidicothError("end marker declares a total beyond 64 bits")
-        return BlockHeader(end=True, usize=total, csize=0, crc=0), at + _CHECK16
+        return BlockHeader(end=True, usize=total, csize=0, crc=0), end
     read = read_varint(data, 0, _USIZE_BYTES, "block header (uncompressed size)")
     if read is None:
         return None
@@ -407,19 +415,19 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
     if read is None:
         return None
     csize, at = read
-    if len(data) < at + 4 + _CHECK16:
+    if len(data) < at + 4:
         return None
     (data_crc,) = _U32.unpack_from(data, at)
-    at += 4
-    if bytes(data[at : at + _CHECK16]) != _check16(data[:at]):
-        raise MidicothError("block header is damaged (checksum mismatch)")
+    end = _past_check(data, at + 4, "block header")
+    if end is None:
+        return None
     if usize > params.block_size:
         raise MidicothError(
             f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
         )
     if not 1 <= csize <= max_coded_size(usize):
         raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
-    return BlockHeader(end=False, usize=usize, csize=csize, crc=data_crc), at + _CHECK16
+    return BlockHeader(end=False, usize=usize, csize=csize, crc=data_crc), end
 
 
 def parse_block_header(data: Buffer, params: StreamParams) -> BlockHeader:
