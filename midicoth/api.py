@@ -306,8 +306,9 @@ class MidicothDecompressor:
         self._unused_data = b""
         self._total = 0  # uncompressed bytes of finished blocks
         self._block_index = -1
-        self._check = 0  # chained data check of the blocks verified so far
-        self._block_crc = 0  # running check of the open block
+        # The chained data check: CRC-32 of all data decoded so far, which at
+        # the end of a block is what its header must hold.
+        self._block_crc = 0
         self._block_usize = 0
         self._block_expected_crc = 0
         self._coded_left = 0  # coded bytes of the open block not yet given to the decoder
@@ -401,7 +402,6 @@ class MidicothDecompressor:
                 self._decoder.start_segment(block.usize)
                 self._block_usize = block.usize
                 self._block_expected_crc = block.crc
-                self._block_crc = self._check
                 self._coded_left = block.csize
                 self._state = _BLOCK_DATA
             elif self._state == _BLOCK_DATA:
@@ -455,7 +455,6 @@ class MidicothDecompressor:
             raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
         if self._block_crc & 0xFFFFFFFF != self._block_expected_crc:
             raise MidicothError(f"{self._where()} is damaged or out of place (checksum mismatch)")
-        self._check = self._block_expected_crc
         self._total += self._block_usize
         if self._params is not None and self._params.independent:
             self._decoder = None
