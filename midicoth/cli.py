@@ -469,7 +469,7 @@ def _gzip_style(args: list[str], commands: Sequence[str]) -> list[str]:
     names no file, likely a mistyped command) is left to click."""
     flags: list[str] = []
     for i, arg in enumerate(args):
-        if arg == "--" or (arg == "-" or not arg.startswith("-")):
+        if arg in ("-", "--") or not arg.startswith("-"):
             if arg in commands or (arg == "--" and i + 1 == len(args)):
                 return args
             break
