@@ -8,13 +8,15 @@
  *     p = prod_i (1 - w_i) * ppm  +  sum_i w_i prod_{j > i} (1 - w_j) * q_i,
  * so the engine computes the weights first, lets PPM spread only the mass
  * prod (1 - w_i) (no pass to scale it down) and adds each sparse q_i with
- * its effective weight. Weights are 16-bit fractions; dist sums to about
- * MDC_DIST_ONE (2^24), so a weight w adds w * 2^8 of mass.
+ * its effective weight, as entries of the distribution (dist.h). Weights are
+ * 16-bit fractions; a distribution sums to about MDC_DIST_ONE << DIST_FRAC
+ * (2^31), so a weight w adds w * 2^15 of mass.
  */
 #ifndef MDC_BLEND_H
 #define MDC_BLEND_H
 
 #include "ctxtab.h"
+#include "dist.h"
 
 #define BLEND_SPREAD 11
 
@@ -34,10 +36,7 @@ static inline uint32_t blend_keep(uint32_t a, uint32_t b)
 /* dist += w * onehot(byte). */
 static inline void blend_add_onehot(mdc_dist *dist, int byte, uint32_t weight)
 {
-    uint32_t add = weight << (MDC_DIST_BITS - 16);
-    uint32_t p = dist->p[byte] += add;
-    dist->total += add;
-    dist->max = p > dist->max ? p : dist->max;
+    dist_add(dist, byte, (int64_t)weight << (MDC_DIST_BITS - 16 + DIST_FRAC));
 }
 
 /* dist += w * count / total over a slot's symbols. With `spread` non-NULL,

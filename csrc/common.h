@@ -2,9 +2,9 @@
  * common.h — definitions shared by every component of the core.
  *
  * Fixed-point scales used throughout (no floating point reaches the coder):
- *   - A byte distribution is 256 uint32 weights summing to about 2^24
- *     (MDC_DIST_ONE). Every weight is kept >= 1, so every node of the binary
- *     tree has a non-zero mass and a well-defined P(right).
+ *   - A byte distribution sums to about 2^24 (MDC_DIST_ONE), held in finer
+ *     units and read node by node (dist.h). Every byte keeps a non-zero
+ *     mass, so every node of the binary tree has a well-defined P(right).
  *   - A binary probability or a blend weight is a 16-bit fraction: 65536 = 1.
  *     Coded probabilities are clamped to [1, 65535].
  */
@@ -17,14 +17,6 @@
 #define MDC_DIST_BITS 24
 #define MDC_DIST_ONE (1u << MDC_DIST_BITS)
 #define MDC_P_ONE 65536u
-
-/* A byte distribution, with its largest weight and its sum kept up to date
- * by whoever writes it (the calibrator's shape bin needs the one, the tree
- * walk the other; keeping them saves a pass over the 256 weights). */
-typedef struct {
-    uint32_t p[256];
-    uint32_t max, total;
-} mdc_dist;
 
 /* One switch turns on internal asserts: build with -DMDC_DEBUG. */
 #ifdef MDC_DEBUG

@@ -26,8 +26,10 @@ size_t tweedie_size(void)
     return sizeof(tweedie_model) + TWD_BUCKETS * (sizeof(twd_bucket) + sizeof(int16_t));
 }
 
-int tweedie_init(tweedie_model *t)
+int tweedie_init(tweedie_model *t, int steps)
 {
+    MDC_ASSERT(steps >= 1 && steps <= TWD_STEPS);
+    t->steps = steps;
     t->table = mdc_table_alloc(TWD_BUCKETS * sizeof(twd_bucket));
     t->delta = mdc_table_alloc(TWD_BUCKETS * sizeof(int16_t));
     if (!t->table || !t->delta) {
@@ -71,7 +73,7 @@ static inline int conf_bin(uint32_t confidence)
     return bin < TWD_CONFS ? bin : TWD_CONFS - 1;
 }
 
-static inline int shape_bin(uint32_t max, uint32_t total)
+static inline int shape_bin(uint64_t max, uint64_t total)
 {
     uint64_t m = max, n = total;
     if (m * 20 < n)
@@ -91,8 +93,8 @@ static inline int bit_context(int level, int node)
     return 7 + (level - 3) * 4 + (int)(((uint32_t)at * 0x9E3779B1u) >> 30);
 }
 
-void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint32_t max,
-                   uint32_t total)
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint64_t max,
+                   uint64_t total)
 {
     t->byte_ctx = (((uint32_t)order_group(ppm_order) * TWD_SHAPES + shape_bin(max, total)) *
                        TWD_CONFS + conf_bin(ppm_confidence)) * TWD_STEPS * TWD_PBINS;
@@ -119,7 +121,7 @@ static int32_t correction(const twd_bucket *b)
 uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 {
     uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * BITCTX_STRIDE;
-    for (int step = 0; step < TWD_STEPS; step++) {
+    for (int step = 0; step < t->steps; step++) {
         uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
         MDC_ASSERT(idx < TWD_BUCKETS);
         t->used[level][step] = idx;
@@ -133,7 +135,7 @@ uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 void tweedie_update(tweedie_model *t, int level, int bit)
 {
     int64_t y = bit ? MDC_P_ONE : 0;
-    for (int step = 0; step < TWD_STEPS; step++) {
+    for (int step = 0; step < t->steps; step++) {
         uint32_t idx = t->used[level][step];
         twd_bucket *b = &t->table[idx];
         int64_t e = y - (int64_t)t->pred[level][step];

@@ -58,19 +58,22 @@ typedef struct {
     int16_t *delta;              /* TWD_BUCKETS: the corrections alone, for a
                                     table that stays in cache (304 KiB) */
     uint8_t pbin[4096];          /* p bin by p >> 4 */
+    int steps;                   /* correction steps per node, 1..TWD_STEPS */
     uint32_t byte_ctx;           /* bucket offset of (order, shape, conf) at bitctx 0 */
     uint32_t used[8][TWD_STEPS]; /* this byte's buckets, per level and step */
     uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
 } tweedie_model;
 
-int tweedie_init(tweedie_model *t);
+/* `steps`: how many of the TWD_STEPS correction steps each node takes
+ * (1..TWD_STEPS); the table is laid out for TWD_STEPS either way. */
+int tweedie_init(tweedie_model *t, int steps);
 void tweedie_free(tweedie_model *t);
 size_t tweedie_size(void);
 
 /* Per byte: the context shared by its 8 nodes. `max` is the largest weight
  * of the blended distribution, `total` their sum. */
-void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint32_t max,
-                   uint32_t total);
+void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint64_t max,
+                   uint64_t total);
 /* Calibrate node `node` (heap index 1..255) at `level` (0..7): returns the
  * corrected 16-bit P(right), clamped to [1, 65535]. */
 uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p);

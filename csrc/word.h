@@ -24,6 +24,7 @@
 #define MDC_WORD_H
 
 #include "ctxtab.h"
+#include "dist.h"
 
 #define WORD_MAX_LEN 64
 

@@ -1,0 +1,102 @@
+/*
+ * dist — the blended byte distribution, read one tree node at a time.
+ *
+ * Coding a byte needs only the masses of the 8 nodes on its path through
+ * the binary tree (most significant bit first), never all 256 weights. So
+ * the distribution is kept in two parts whose node masses are cheap:
+ *
+ *   dense   r1 * t1(node) + r0 * t0(node) + each * unseen(node) + floor(node)
+ *           t1, t0: sum trees of PPM's order-1 row and order-0 counts (the
+ *           counts of the node's bytes, one read), unseen: how many of its
+ *           bytes order 0 never saw, floor: 1 per byte (DIST_FLOOR), so
+ *           that every byte, and every node, has a non-zero mass;
+ *   sparse  entries (byte, weight) the other orders and stages add, and the
+ *           corrections that make PPM's exclusions exact: an entry may be
+ *           negative, a byte's total never is.
+ *
+ * Everything is linear in the bytes, so a node's mass is the sum of its two
+ * halves exactly, and the walk needs one half per level: the dense part
+ * from the trees, the sparse part from the entries that fall in it (a few
+ * dozen at most in text: one per byte, whatever adds to it).
+ *
+ * Scale: masses are integers in units of 2^-DIST_FRAC of the old 2^24 scale
+ * (MDC_DIST_ONE), so a whole distribution is about 2^31 and a node mass
+ * fits 32 bits; sums are kept in 64 bits because the dense terms are
+ * corrected by entries only after they are summed. r1 and r0 are masses per
+ * count, `each` the mass of one unseen byte, all in those units.
+ */
+#ifndef MDC_DIST_H
+#define MDC_DIST_H
+
+#include "common.h"
+
+#define DIST_FRAC 7
+#define DIST_FLOOR (1u << DIST_FRAC)
+/* PPM: its excluded and order-1 bytes (at most 256 distinct); the match
+ * byte; the word model's slot (with its word-end mass spread over 11
+ * bytes) and the high-order slot. */
+#define DIST_MAX_ENTRIES (256 + 1 + 2 * 28 + 16)
+#define DIST_LANES 4 /* the walk reads entries in vectors of 4 */
+
+typedef struct {
+    const uint32_t *t1, *t0; /* heap sum trees: [1] all, [256 + c] byte c */
+    const uint16_t *seen0;   /* heap tree of bytes order 0 has seen */
+    uint64_t r1, r0, each;   /* masses per order-1 count, order-0 count, unseen byte */
+    int n;                   /* entries, one per byte */
+    /* per entry: 256 + its byte, the byte's leaf in the heap, and its weight;
+     * past n, up to a multiple of DIST_LANES, zeros */
+    int64_t leaf[DIST_MAX_ENTRIES + DIST_LANES];
+    int64_t w[DIST_MAX_ENTRIES + DIST_LANES];
+    uint16_t at[256];        /* 1 + the entry of a byte, 0 if none */
+    uint64_t total, max;     /* set by dist_finish */
+} mdc_dist;
+
+/* Start an empty distribution (once; dist_finish leaves it empty again). */
+void dist_init(mdc_dist *d);
+
+/* Add `weight` to `byte`'s entry. */
+static inline void dist_add(mdc_dist *d, int byte, int64_t weight)
+{
+    int i = d->at[byte];
+    if (i) {
+        d->w[i - 1] += weight;
+        return;
+    }
+    MDC_ASSERT(d->n < DIST_MAX_ENTRIES);
+    d->leaf[d->n] = 256 + byte;
+    d->w[d->n] = weight;
+    d->at[byte] = (uint16_t)++d->n;
+}
+
+/* The dense part of heap node `node` (1..511) at `level` (0..8). */
+static inline uint64_t dist_dense(const mdc_dist *d, int node, int level)
+{
+    uint32_t len = 256u >> level;
+    return d->r1 * d->t1[node] + d->r0 * d->t0[node] + d->each * (len - d->seen0[node]) +
+           (uint64_t)len * DIST_FLOOR;
+}
+
+/* The mass of the left half of `node` at `level`. An entry is in it when
+ * its leaf, shifted up to level + 1, is that half's heap index: a test
+ * without branches, and no entry ever moves. */
+static inline uint64_t dist_left(const mdc_dist *d, int node, int level)
+{
+    int shift = 7 - level;
+    int64_t half = 2 * node, acc[DIST_LANES] = {0}, sparse = 0;
+    /* whole vectors: the entries are padded with zeros to DIST_LANES */
+    for (int i = 0; i < d->n; i += DIST_LANES)
+        for (int j = 0; j < DIST_LANES; j++)
+            acc[j] += d->w[i + j] & -(int64_t)((d->leaf[i + j] >> shift) == half);
+    for (int j = 0; j < DIST_LANES; j++)
+        sparse += acc[j];
+    return (uint64_t)((int64_t)dist_dense(d, 2 * node, level + 1) + sparse);
+}
+
+/* Once every stage has added its part: the total mass and the largest
+ * byte's (that of a byte with an entry, or order 0's most frequent or an
+ * unseen byte otherwise: the calibrator's shape bin needs only its size).
+ * `o0_max` is order 0's largest count. Clears the entries' index, ready for
+ * the next byte (the entries stay for the walk). */
+void dist_finish(mdc_dist *d, uint32_t o0_max);
+
+#endif
