@@ -262,7 +262,7 @@ static void predict(mdc_engine *e)
 
     e->match_state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
-        match_predict(&e->match, e->hist, e->hist_hi);
+        match_predict(&e->match);
         if (e->match.predicted >= 0) {
             w_match = blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP);
             e->match_state = e->match.streak < 8 ? 1 : e->match.streak < 32 ? 2 : 3;
@@ -357,7 +357,7 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
     return p;
 }
 
-static MDC_INLINE void node_next(mdc_engine *e, tree_walk *w, int bit)
+static MDC_INLINE void node_next(tree_walk *w, int bit)
 {
     w->mass = bit ? w->mass - w->left : w->left;
     w->node = 2 * w->node + bit;
@@ -390,8 +390,10 @@ static MDC_INLINE void update(mdc_engine *e, int c)
         }
     if (e->stages & MDC_STAGE_HIGHCTX)
         highctx_prefetch(&e->highctx, e->hist, next_avail);
-    if (e->stages & MDC_STAGE_MATCH)
-        match_prefetch(&e->match, e->hist, e->hist_hi);
+    if (e->stages & MDC_STAGE_MATCH) {
+        match_update(&e->match, c); /* first: it still needs this byte's entries */
+        match_next(&e->match, e->hist, e->hist_hi);
+    }
 
     for (int level = 0; level < 8; level++) {
         int bit = (c >> (7 - level)) & 1;
@@ -412,8 +414,6 @@ static MDC_INLINE void update(mdc_engine *e, int c)
             apm_update(&e->final_apm, level, bit);
     }
     ppm_update(&e->ppm, hist, avail, c);
-    if (e->stages & MDC_STAGE_MATCH)
-        match_update(&e->match, hist, hist_hi, c);
     if (e->stages & MDC_STAGE_WORD) {
         word_update(&e->word, c);
         word_prefetch(&e->word);
@@ -440,7 +440,7 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
             uint32_t p = node_p(e, &w);
             account(e, bit, p);
             n += (size_t)coder_encode(&e->coder, bit, p, out + n);
-            node_next(e, &w, bit);
+            node_next(&w, bit);
         }
         update(e, c);
     }
@@ -496,7 +496,7 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
             uint32_t p = node_p(e, &w);
             int bit = coder_decode(&e->coder, p, &src);
             account(e, bit, p);
-            node_next(e, &w, bit);
+            node_next(&w, bit);
         }
         int c = w.node - 256;
         update(e, c);

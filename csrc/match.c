@@ -26,6 +26,8 @@ int match_init(match_model *m, int ring_bits, int table_bits)
     m->hits = 1 * 256;
     m->total = 2 * 256;
     m->predicted = -1;
+    if (ok)
+        match_next(m, 0, 0);
     if (!ok) {
         match_free(m);
         return -1;
@@ -57,19 +59,17 @@ static int context_matches(const match_model *m, uint64_t cand, int len)
     return 1;
 }
 
-void match_prefetch(const match_model *m, uint64_t hist, uint64_t hist_hi)
+void match_next(match_model *m, uint64_t hist, uint64_t hist_hi)
 {
+    for (int i = 0; i < MATCH_LENGTHS; i++) {
+        m->slot[i] = slot_of(m, hist, hist_hi, i);
 #if defined(__GNUC__) || defined(__clang__)
-    for (int i = 0; i < MATCH_LENGTHS; i++)
-        __builtin_prefetch(&m->table[i][slot_of(m, hist, hist_hi, i)]);
-#else
-    (void)m;
-    (void)hist;
-    (void)hist_hi;
+        __builtin_prefetch(&m->table[i][m->slot[i]]);
 #endif
+    }
 }
 
-void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi)
+void match_predict(match_model *m)
 {
     uint32_t rate = (uint32_t)(((uint64_t)m->hits << 16) / m->total);
     m->predicted = -1;
@@ -84,7 +84,7 @@ void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi)
         int len = match_len[i];
         if (m->pos < (uint64_t)len)
             continue;
-        uint32_t stored = m->table[i][slot_of(m, hist, hist_hi, i)];
+        uint32_t stored = m->table[i][m->slot[i]];
         if (stored == 0)
             continue;
         uint32_t dist = (uint32_t)m->pos - stored;
@@ -104,7 +104,7 @@ void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi)
     }
 }
 
-void match_update(match_model *m, uint64_t hist, uint64_t hist_hi, int byte)
+void match_update(match_model *m, int byte)
 {
     if (m->active) {
         m->total += 256;
@@ -125,7 +125,7 @@ void match_update(match_model *m, uint64_t hist, uint64_t hist_hi, int byte)
      * context ends before position 4). */
     for (int i = 0; i < MATCH_LENGTHS; i++)
         if (m->pos >= (uint64_t)match_len[i])
-            m->table[i][slot_of(m, hist, hist_hi, i)] = (uint32_t)m->pos;
+            m->table[i][m->slot[i]] = (uint32_t)m->pos;
     m->ring[m->pos & m->ring_mask] = (uint8_t)byte;
     m->pos++;
 }

@@ -29,6 +29,7 @@ typedef struct {
     uint8_t *ring;
     uint32_t ring_mask;
     uint32_t *table[MATCH_LENGTHS];
+    uint32_t slot[MATCH_LENGTHS]; /* this byte's entry in each table */
     int ring_bits, table_bits;
     uint64_t pos;        /* bytes seen */
     uint64_t read;       /* position of the predicted byte, when active */
@@ -43,10 +44,15 @@ int match_init(match_model *m, int ring_bits, int table_bits);
 void match_free(match_model *m);
 size_t match_size(int ring_bits, int table_bits);
 
-/* Ask for the table entries the next predict and update use. */
-void match_prefetch(const match_model *m, uint64_t hist, uint64_t hist_hi);
+/* Per byte: match_next once its context is known (the last bytes, most
+ * recent lowest: `hist` the last 8, `hist_hi` the 8 before), then
+ * match_predict, then match_update with the byte. */
+
+/* Finds the table entries of the byte whose context is (hist, hist_hi) and
+ * asks for their cache lines. match_init does it for the first byte. */
+void match_next(match_model *m, uint64_t hist, uint64_t hist_hi);
 /* Sets m->predicted and m->confidence. */
-void match_predict(match_model *m, uint64_t hist, uint64_t hist_hi);
-void match_update(match_model *m, uint64_t hist, uint64_t hist_hi, int byte);
+void match_predict(match_model *m);
+void match_update(match_model *m, int byte);
 
 #endif
