@@ -4,8 +4,9 @@
  * What one byte goes through, in order:
  *
  *   1. ppm.c      PPM, orders 0-4, with exclusion and Method-C escapes,
- *                 gives a 256-way distribution, the order that predicted
- *                 and a confidence (128 + that context's count).
+ *                 gives the distribution (read node by node, dist.h), the
+ *                 order that predicted and a confidence (128 + that
+ *                 context's count).
  *   2. match.c    the match model predicts one byte; blend.h mixes it in:
  *                 p <- (1-w) p + w onehot, w = min(0.85 conf, 0.95).
  *   3. word.c     the trie word model (in a word: continuations of the
@@ -32,8 +33,8 @@
  * the path are ever calibrated: a correction rescales a node's subtrees and
  * leaves the nodes above it unchanged.
  *
- * Fixed-point scales: the distribution is 256 uint32 weights summing to
- * about 2^24, each >= 1 (mdc_dist, common.h); confidences, blend weights and
+ * Fixed-point scales: the distribution sums to about 2^31, each byte's mass
+ * at least 2^7 (dist.h); confidences, blend weights and
  * binary probabilities are 16-bit fractions (65536 = 1); stretched
  * probabilities are in 1/256 (squash.h); a coded P(right) is clamped to
  * [1, 65535]. No floating point is on the coding path, so the output is the

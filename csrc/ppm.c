@@ -159,7 +159,9 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
     dist->n = 0;
     for (int i = 0; i < nlist; i++) {
         int c = list[i];
-        dist_add(dist, c, (int64_t)(share[i] - r1 * t1[256 + c] - r0 * o0->tree[256 + c]));
+        /* each product < 2^30 * 2^24: no term overflows */
+        dist_add(dist, c, (int64_t)share[i] - (int64_t)(r1 * t1[256 + c]) -
+                              (int64_t)(r0 * o0->tree[256 + c]));
     }
 }
 
