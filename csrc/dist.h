@@ -32,10 +32,7 @@
 
 #define DIST_FRAC 7
 #define DIST_FLOOR (1u << DIST_FRAC)
-/* PPM: its excluded and order-1 bytes (at most 256 distinct); the match
- * byte; the word model's slot (with its word-end mass spread over 11
- * bytes) and the high-order slot. */
-#define DIST_MAX_ENTRIES (256 + 1 + 2 * 28 + 16)
+#define DIST_MAX_ENTRIES 256 /* one per byte */
 #define DIST_LANES 4 /* the walk reads entries in vectors of 4 */
 
 typedef struct {

@@ -1,10 +1,11 @@
 /*
  * ppm — the PPM model, orders 0-4 (stage 1).
  *
- * Orders 0 and 1 are direct rows of counts kept as sum trees (2.3 KiB a row,
- * 257 rows); orders 2-4 share one ctxtab. Prediction walks from the highest order
- * present down to order 0 with exclusion (a byte given mass at a higher
- * order gets none below) and Method-C escapes (escape = distinct / (seen +
+ * Orders 0 and 1 are direct rows of counts kept as sum trees (2 KiB a row,
+ * 257 rows); orders 2-4 share one ctxtab. Prediction walks from the highest
+ * order present down to order 0 with exclusion (a byte given mass at a higher
+ * order gets none below; order 0 excludes only the bytes of orders 2-4,
+ * see ppm.c) and Method-C escapes (escape = distinct / (seen +
  * distinct), counted over the bytes not excluded); what is left after order
  * 0 is spread evenly over the bytes never seen.
  *
@@ -18,9 +19,9 @@
  * predicted (-1 if none) and a confidence: that context's count plus the
  * Jeffreys prior of 0.5 per byte value, i.e. 128 + n.
  *
- * Work per byte: the sparse orders 2-4, then one pass over the bytes the
- * order-1 row has seen; no pass over all 256 bytes. The sums that exclusion
- * needs come from the rows' totals less the bytes excluded above. Learning
+ * Work per byte: the sparse orders 2-4 and a few sums; no pass over all 256
+ * bytes. The sums that exclusion needs come from the rows' totals less the
+ * bytes excluded above. Learning
  * a byte adds 1 along its path in the two sum trees (and in order 0's tree
  * of seen bytes when it is new).
  *

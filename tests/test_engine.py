@@ -268,15 +268,21 @@ def test_coding_loss_is_negligible() -> None:
     assert -0.0001 < loss < 0.001, loss
 
 
-def test_calibrator_statistics() -> None:
-    enc = _core.Encoder(memory_mib=SMALL)
+@pytest.mark.parametrize(
+    ("stages", "steps"), [(_core.PAPER_STAGES, 3), (_core.ALL_STAGES, 1)], ids=["paper", "mixed"]
+)
+def test_calibrator_statistics(stages: int, steps: int) -> None:
+    """Every node on every byte's path is calibrated once per step: three steps
+    in the paper's pipeline, one when the mixer follows."""
+    enc = _core.Encoder(memory_mib=SMALL, stages=stages)
     enc.compress(SAMPLES["text"])
     stats = enc.stats()
     assert stats["bytes"] == len(SAMPLES["text"])
     observed = stats["tweedie_observations"]
     assert len(observed) == 3 and all(len(row) == 8 for row in observed)
-    assert sum(map(sum, observed)) == 3 * 8 * len(SAMPLES["text"])
-    deltas = [d for row in stats["tweedie_mean_abs_delta"] for d in row]
+    per_step = [sum(row) for row in observed]
+    assert per_step == [8 * len(SAMPLES["text"])] * steps + [0] * (3 - steps)
+    deltas = [d for row in stats["tweedie_mean_abs_delta"][:steps] for d in row]
     assert all(0 <= d < 0.5 for d in deltas) and any(d > 0 for d in deltas)
 
 
