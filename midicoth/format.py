@@ -239,6 +239,10 @@ def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[i
 # --- stream header -------------------------------------------------------------------
 
 
+#: Earlier model versions in format-2 streams, and the release that decodes them.
+_MODEL_RELEASES = {2: "0.2"}
+
+
 def _version_error(version: int) -> MidicothError:
     if version == 1:
         return MidicothError(
@@ -353,8 +357,10 @@ def check_decodable(params: StreamParams) -> None:
     if params.format_version != FORMAT_VERSION:
         raise _version_error(params.format_version)
     if params.model_version != _core.MODEL_VERSION:
+        release = _MODEL_RELEASES.get(params.model_version)
+        made_by = f" (decode it with midicoth {release})" if release else ""
         raise MidicothError(
-            f"stream was made by model version {params.model_version}; "
+            f"stream was made by model version {params.model_version}{made_by}; "
             f"this midicoth decodes model version {_core.MODEL_VERSION}"
         )
     if not memory_mib_valid(params.memory_mib):
