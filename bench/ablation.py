@@ -173,8 +173,9 @@ def markdown(
             "Stages are switched on cumulatively from left to right; sizes are the core's raw "
             "coded bytes (no container). Bits per byte, lower is better; *MDC7 ref* is the "
             "paper's program on the same file (`corpora/REFERENCE.tsv`). From *+mix* on, "
-            "the high-order context model keeps orders 5 and 7 (5-8 before), as the "
-            "engine does whenever the mixer is on (`docs/MODEL.md`)."
+            "the high-order context model keeps orders 5 and 7 (5-8 before) and the "
+            "calibrator takes one Tweedie step (3 before), as the engine does whenever "
+            "the mixer is on (`docs/MODEL.md`)."
         ),
         "",
     ]
