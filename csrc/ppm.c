@@ -132,8 +132,9 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
 
     /* Order 0, over the bytes not excluded above. Change from the paper's
      * program: the bytes order 1 saw are not excluded here, so that order 0
-     * is one tree for every context and no byte needs a correction entry
-     * (measured: Canterbury + Calgary within 0.03 %, either way by file). */
+     * is one tree for every context and no byte needs a correction entry.
+     * Measured on Canterbury + Calgary (all stages): 0.1 % smaller in total,
+     * 26 of 28 files smaller (kennedy.xls -2 %), none more than 0.02 % larger. */
     uint32_t n0, d0;
     uint64_t r0 = 0;
     open_sums(o0, list, nlist, &n0, &d0);
