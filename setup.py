@@ -11,7 +11,12 @@ if sys.platform == "win32":
 else:
     # -ffp-contract=off is belt and braces: the core uses no floating point
     # on any path that reaches the coder, so output does not depend on flags.
-    compile_args = ["-O2", "-std=c99", "-ffp-contract=off"]
+    # -fno-wrapv undoes the -fwrapv that CPython's own CFLAGS pass to every
+    # extension: the core never overflows a signed integer (the sanitizer
+    # tests check), and wrapping semantics cost its int-indexed loops about
+    # 10 % of the coding speed. It also makes the extension the same code as
+    # the plain C builds the determinism test compares it with.
+    compile_args = ["-O2", "-std=c99", "-ffp-contract=off", "-fno-wrapv"]
 
 core = Extension(
     "midicoth._core",
