@@ -45,8 +45,9 @@ static inline ctx_slot *ctxtab_bucket(const ctxtab *t, uint64_t hash)
 static MDC_INLINE void ctxtab_prefetch(const ctxtab *t, uint64_t hash)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    /* Written out: GCC 12 at -O2 deletes a loop whose body is only
-     * __builtin_prefetch, as a loop without effect. */
+    /* Force-inlined (MDC_INLINE): GCC 12 at -O2 finds a function whose only
+     * effect is __builtin_prefetch free of side effects and deletes the
+     * calls to it, so these prefetches were never issued before. */
     const ctx_slot *b = ctxtab_bucket(t, hash);
     _Static_assert(CTX_BUCKET == 4, "one prefetch per slot of the bucket");
     __builtin_prefetch(b);

@@ -48,7 +48,9 @@ typedef struct {
     uint64_t total, max;     /* set by dist_finish */
 } mdc_dist;
 
-/* Start an empty distribution (once; dist_finish leaves it empty again). */
+/* Start an empty distribution, once per engine: afterwards dist_finish
+ * clears the byte index it used and ppm_predict starts each byte's entries
+ * (n = 0) anew. */
 void dist_init(mdc_dist *d);
 
 /* Add `weight` to `byte`'s entry. */
