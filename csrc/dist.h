@@ -48,10 +48,22 @@ typedef struct {
     uint64_t total, max;     /* set by dist_finish */
 } mdc_dist;
 
-/* Start an empty distribution, once per engine: afterwards dist_finish
- * clears the byte index it used and ppm_predict starts each byte's entries
- * (n = 0) anew. */
+/* Start an empty distribution, once per engine (dist_finish leaves the byte
+ * index empty again after each byte). */
 void dist_init(mdc_dist *d);
+
+/* Start a byte's distribution with its dense part and no entries. */
+static inline void dist_begin(mdc_dist *d, const uint32_t *t1, const uint32_t *t0,
+                              const uint16_t *seen0, uint64_t r1, uint64_t r0, uint64_t each)
+{
+    d->t1 = t1;
+    d->t0 = t0;
+    d->seen0 = seen0;
+    d->r1 = r1;
+    d->r0 = r0;
+    d->each = each;
+    d->n = 0;
+}
 
 /* Add `weight` to `byte`'s entry. */
 static inline void dist_add(mdc_dist *d, int byte, int64_t weight)

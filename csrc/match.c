@@ -26,12 +26,11 @@ int match_init(match_model *m, int ring_bits, int table_bits)
     m->hits = 1 * 256;
     m->total = 2 * 256;
     m->predicted = -1;
-    if (ok)
-        match_next(m, 0, 0);
     if (!ok) {
         match_free(m);
         return -1;
     }
+    match_next(m, 0, 0);
     return 0;
 }
 

@@ -151,13 +151,8 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
      * count; the entries of orders 2-4 take that back from the bytes they
      * excluded. */
     const uint32_t *t1 = o1 ? o1->tree : o0->tree; /* r1 = 0 without order 1 */
-    dist->t1 = t1;
-    dist->t0 = o0->tree;
-    dist->seen0 = m->o0_seen;
-    dist->r1 = r1;
-    dist->r0 = r0;
-    dist->each = unseen ? ((uint64_t)mass << R_SHIFT) / unseen : 0;
-    dist->n = 0;
+    dist_begin(dist, t1, o0->tree, m->o0_seen, r1, r0,
+               unseen ? ((uint64_t)mass << R_SHIFT) / unseen : 0);
     for (int i = 0; i < nlist; i++) {
         int c = list[i];
         /* each product < 2^30 * 2^24: no term overflows */
@@ -168,11 +163,12 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
 
 /* One more `byte` in `row`, along its path in the sum tree; `seen` (order
  * 0's) learns new bytes. Counts stop at 65535: all are halved first,
- * rounding up, so a seen byte stays seen. */
-static void count(ppm_row *row, uint16_t *seen, int byte)
+ * rounding up, so a seen byte stays seen. Returns 1 if it halved them. */
+static int count(ppm_row *row, uint16_t *seen, int byte)
 {
     uint32_t *t = row->tree;
-    if (t[256 + byte] == 0xFFFF) {
+    int halve = t[256 + byte] == 0xFFFF;
+    if (halve) {
         for (int c = 0; c < 256; c++)
             t[256 + c] = (t[256 + c] + 1) >> 1;
         for (int k = 255; k >= 1; k--)
@@ -185,6 +181,7 @@ static void count(ppm_row *row, uint16_t *seen, int byte)
     }
     for (int k = 256 + byte; k; k >>= 1)
         t[k]++;
+    return halve;
 }
 
 void ppm_update(ppm_model *m, uint64_t hist, int avail, int byte)
@@ -194,9 +191,8 @@ void ppm_update(ppm_model *m, uint64_t hist, int avail, int byte)
             ctxslot_add(m->slot[k], byte);
     if (avail >= 1)
         count(&m->o1[hist & 0xff], NULL, byte);
-    if (m->o0.tree[256 + byte] == 0xFFFF)
-        m->o0_max = (m->o0_max + 1) >> 1; /* the halving keeps the largest largest */
-    count(&m->o0, m->o0_seen, byte);
+    if (count(&m->o0, m->o0_seen, byte))
+        m->o0_max = (m->o0_max + 1) >> 1; /* halving keeps the largest the largest */
     if (m->o0.tree[256 + byte] > m->o0_max)
         m->o0_max = m->o0.tree[256 + byte];
 }
