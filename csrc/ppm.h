@@ -21,9 +21,8 @@
  *
  * Work per byte: the sparse orders 2-4 and a few sums; no pass over all 256
  * bytes. The sums that exclusion needs come from the rows' totals less the
- * bytes excluded above. Learning
- * a byte adds 1 along its path in the two sum trees (and in order 0's tree
- * of seen bytes when it is new).
+ * bytes excluded above. Learning a byte adds 1 along its path in the two
+ * sum trees (and in order 0's tree of seen bytes when it is new).
  *
  * Call order per byte: ppm_prefetch (as early as the context is known),
  * ppm_predict, then ppm_update with the true byte.
