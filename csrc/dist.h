@@ -79,6 +79,15 @@ static inline void dist_add(mdc_dist *d, int byte, int64_t weight)
     d->at[byte] = (uint16_t)++d->n;
 }
 
+/* Add the first entry of `byte`, which has none yet. */
+static inline void dist_append(mdc_dist *d, int byte, int64_t weight)
+{
+    MDC_ASSERT(d->n < DIST_MAX_ENTRIES && d->at[byte] == 0);
+    d->leaf[d->n] = 256 + byte;
+    d->w[d->n] = weight;
+    d->at[byte] = (uint16_t)++d->n;
+}
+
 /* The dense part of heap node `node` (1..511) at `level` (0..8). */
 static inline uint64_t dist_dense(const mdc_dist *d, int node, int level)
 {

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Bumped whenever the model or coder changes a single emitted bit. */
-#define MDC_MODEL_VERSION 3
+#define MDC_MODEL_VERSION 4
 
 /* Stages after PPM, each switchable (PPM itself is always on). The first
  * four are the paper's pipeline; MIX and APM are ours. */
@@ -84,6 +84,7 @@ typedef struct {
     double ideal_bits;           /* sum of -log2 P(coded bit), if measuring */
     double tweedie_mean_abs_delta[3][8]; /* per step and confidence bin */
     double tweedie_observations[3][8];
+    uint64_t settled_nodes;              /* nodes that took the short path (engine.c) */
 } mdc_stats;
 /* Turn on the ideal-cost measure (costs a table look-up per bit). */
 int mdc_measure(mdc_engine *e);

@@ -46,20 +46,24 @@ void ppm_prefetch(const ppm_model *m, uint64_t hist, int avail)
 _Static_assert(R_SHIFT == DIST_FRAC, "a count times r is a mass in dist.h's units");
 
 /* Orders 2-4: a slot's bytes not yet excluded get their share, are listed
- * with it and excluded. Returns the escape mass. */
+ * with it and excluded. Returns the escape mass. The highest order found
+ * meets no exclusion: its sums are the slot's own total and nsym. */
 static uint32_t spread_slot(const ctx_slot *s, uint8_t *excluded, uint8_t *list, uint64_t *share,
                             int *nlist, uint32_t mass)
 {
-    uint32_t n = 0, d = 0;
-    for (int i = 0; i < s->nsym; i++) {
-        uint32_t open = (uint32_t)(excluded[s->sym[i]] == 0);
-        n += s->cnt[i] * open;
-        d += open;
-    }
-    if (d == 0)
-        return mass;
-    uint32_t r = (uint32_t)(((uint64_t)mass << R_SHIFT) / (n + d));
+    uint32_t n = s->total, d = s->nsym;
     int listed = *nlist;
+    if (listed) {
+        n = d = 0;
+        for (int i = 0; i < s->nsym; i++) {
+            uint32_t open = (uint32_t)(excluded[s->sym[i]] == 0);
+            n += s->cnt[i] * open;
+            d += open;
+        }
+        if (d == 0)
+            return mass;
+    }
+    uint32_t r = (uint32_t)(((uint64_t)mass << R_SHIFT) / (n + d));
     for (int i = 0; i < s->nsym; i++) {
         int c = s->sym[i];
         list[listed] = (uint8_t)c;
@@ -69,19 +73,6 @@ static uint32_t spread_slot(const ctx_slot *s, uint8_t *excluded, uint8_t *list,
     }
     *nlist = listed;
     return (uint32_t)(((uint64_t)d * r) >> R_SHIFT);
-}
-
-/* Count and number of a row's bytes that are not on the excluded list. */
-static void open_sums(const ppm_row *row, const uint8_t *list, int nlist, uint32_t *n,
-                      uint32_t *d)
-{
-    *n = row->tree[1];
-    *d = row->distinct;
-    for (int i = 0; i < nlist; i++) {
-        uint32_t cnt = row->tree[256 + list[i]];
-        *n -= cnt;
-        *d -= (uint32_t)(cnt != 0);
-    }
 }
 
 void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist *dist)
@@ -120,24 +111,35 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
         m->confidence = 128 + o0->tree[1];
     }
 
-    /* Order 1, over the bytes not excluded above. */
-    uint32_t n1 = 0, d1 = 0;
-    uint64_t r1 = 0;
-    if (o1)
-        open_sums(o1, list, nlist, &n1, &d1);
-    if (d1) {
+    /* Orders 1 and 0, over the bytes not excluded above: the rows' totals
+     * less the listed bytes' counts, read once for the corrections too. */
+    uint32_t n1 = 0, d1 = 0, n0 = o0->tree[1], d0 = o0->distinct;
+    const uint32_t *t1 = o1 ? o1->tree : o0->tree; /* r1 = 0 without order 1 */
+    uint32_t cnt1[256], cnt0[256];
+    if (o1) {
+        n1 = o1->tree[1];
+        d1 = o1->distinct;
+    }
+    for (int i = 0; i < nlist; i++) {
+        int c = list[i];
+        cnt1[i] = t1[256 + c];
+        cnt0[i] = o0->tree[256 + c];
+        n1 -= cnt1[i];
+        d1 -= (uint32_t)(cnt1[i] != 0);
+        n0 -= cnt0[i];
+        d0 -= (uint32_t)(cnt0[i] != 0);
+    }
+    uint64_t r1 = 0, r0 = 0;
+    if (o1 && d1) {
         r1 = ((uint64_t)mass << R_SHIFT) / (n1 + d1);
         mass = (uint32_t)((d1 * r1) >> R_SHIFT);
     }
 
-    /* Order 0, over the bytes not excluded above. Change from the paper's
-     * program: the bytes order 1 saw are not excluded here, so that order 0
-     * is one tree for every context and no byte needs a correction entry.
-     * Measured on Canterbury + Calgary (all stages): 0.1 % smaller in total,
-     * 26 of 28 files smaller (kennedy.xls -2 %), none more than 0.02 % larger. */
-    uint32_t n0, d0;
-    uint64_t r0 = 0;
-    open_sums(o0, list, nlist, &n0, &d0);
+    /* Change from the paper's program: order 0 does not exclude the bytes
+     * order 1 saw, so that order 0 is one tree for every context and no byte
+     * needs a correction entry. Measured on Canterbury + Calgary (all
+     * stages): 0.1 % smaller in total, 26 of 28 files smaller (kennedy.xls
+     * -2 %), none more than 0.02 % larger. */
     if (d0) {
         r0 = ((uint64_t)mass << R_SHIFT) / (n0 + d0);
         mass = (uint32_t)((d0 * r0) >> R_SHIFT);
@@ -149,16 +151,13 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
 
     /* The trees give every byte r1 * its order-1 count + r0 * its order-0
      * count; the entries of orders 2-4 take that back from the bytes they
-     * excluded. */
-    const uint32_t *t1 = o1 ? o1->tree : o0->tree; /* r1 = 0 without order 1 */
+     * excluded. The listed bytes are distinct and come first. */
     dist_begin(dist, t1, o0->tree, m->o0_seen, r1, r0,
                unseen ? ((uint64_t)mass << R_SHIFT) / unseen : 0);
-    for (int i = 0; i < nlist; i++) {
-        int c = list[i];
+    for (int i = 0; i < nlist; i++)
         /* each product < 2^30 * 2^24: no term overflows */
-        dist_add(dist, c, (int64_t)share[i] - (int64_t)(r1 * t1[256 + c]) -
-                              (int64_t)(r0 * o0->tree[256 + c]));
-    }
+        dist_append(dist, list[i], (int64_t)share[i] - (int64_t)(r1 * cnt1[i]) -
+                                       (int64_t)(r0 * cnt0[i]));
 }
 
 /* One more `byte` in `row`, along its path in the sum tree; `seen` (order

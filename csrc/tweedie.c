@@ -16,27 +16,31 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 #define MAX_COUNT (1u << 30)
 
 /* Index = (((((bitctx * ORDERS + order) * SHAPES + shape) * CONFS + conf)
- *           * STEPS + step) * PBINS + pbin: a node's three steps sit
- * together, so they share cache lines. */
+ *           * steps + step) * PBINS + pbin: a node's steps sit together,
+ * so they share cache lines. */
 #define STEP_STRIDE ((uint32_t)TWD_PBINS)
-#define BITCTX_STRIDE ((uint32_t)TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_STEPS * TWD_PBINS)
 
-size_t tweedie_size(void)
+static size_t buckets(int steps)
 {
-    return sizeof(tweedie_model) + TWD_BUCKETS * (sizeof(twd_bucket) + sizeof(int16_t));
+    return (size_t)steps * TWD_STEP_BUCKETS;
+}
+
+size_t tweedie_size(int steps)
+{
+    return sizeof(tweedie_model) + buckets(steps) * (sizeof(twd_bucket) + sizeof(int16_t));
 }
 
 int tweedie_init(tweedie_model *t, int steps)
 {
     MDC_ASSERT(steps >= 1 && steps <= TWD_STEPS);
     t->steps = steps;
-    t->table = mdc_table_alloc(TWD_BUCKETS * sizeof(twd_bucket));
-    t->delta = mdc_table_alloc(TWD_BUCKETS * sizeof(int16_t));
+    t->table = mdc_table_alloc(buckets(steps) * sizeof(twd_bucket));
+    t->delta = mdc_table_alloc(buckets(steps) * sizeof(int16_t));
     if (!t->table || !t->delta) {
         tweedie_free(t);
         return -1;
     }
-    for (uint32_t i = 0; i < TWD_BUCKETS; i++) {
+    for (size_t i = 0; i < buckets(steps); i++) {
         uint64_t c = pbin_centre[i % TWD_PBINS];
         twd_bucket *b = &t->table[i];
         b->sum_sq = PRIOR * c * (MDC_P_ONE - c); /* a Bernoulli(c) variance */
@@ -54,8 +58,8 @@ int tweedie_init(tweedie_model *t, int steps)
 
 void tweedie_free(tweedie_model *t)
 {
-    mdc_table_free(t->table, TWD_BUCKETS * sizeof(twd_bucket));
-    mdc_table_free(t->delta, TWD_BUCKETS * sizeof(int16_t));
+    mdc_table_free(t->table, buckets(t->steps) * sizeof(twd_bucket));
+    mdc_table_free(t->delta, buckets(t->steps) * sizeof(int16_t));
     t->table = NULL;
     t->delta = NULL;
 }
@@ -97,7 +101,7 @@ void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uin
                    uint64_t total)
 {
     t->byte_ctx = (((uint32_t)order_group(ppm_order) * TWD_SHAPES + shape_bin(max, total)) *
-                       TWD_CONFS + conf_bin(ppm_confidence)) * TWD_STEPS * TWD_PBINS;
+                       TWD_CONFS + conf_bin(ppm_confidence)) * (uint32_t)t->steps * TWD_PBINS;
 }
 
 /* The bucket's Tweedie correction, diff / n, shrunk by min(1, SNR / 4);
@@ -120,10 +124,11 @@ static int32_t correction(const twd_bucket *b)
 
 uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 {
-    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * BITCTX_STRIDE;
+    uint32_t bitctx_stride = (uint32_t)(TWD_STEP_BUCKETS / TWD_BITCTX) * (uint32_t)t->steps;
+    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * bitctx_stride;
     for (int step = 0; step < t->steps; step++) {
         uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
-        MDC_ASSERT(idx < TWD_BUCKETS);
+        MDC_ASSERT(idx < buckets(t->steps));
         t->used[level][step] = idx;
         t->pred[level][step] = p;
         int32_t q = (int32_t)p + t->delta[idx];
@@ -162,12 +167,12 @@ void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_
     for (int s = 0; s < TWD_STEPS; s++)
         for (int c = 0; c < TWD_CONFS; c++)
             mean_abs_delta[s][c] = observations[s][c] = 0.0;
-    for (uint32_t i = 0; i < TWD_BUCKETS; i++) {
+    for (size_t i = 0; i < buckets(t->steps); i++) {
         const twd_bucket *b = &t->table[i];
         if (!b->real)
             continue;
-        int step = (int)(i / TWD_PBINS % TWD_STEPS);
-        int conf = (int)(i / (TWD_PBINS * TWD_STEPS) % TWD_CONFS);
+        int step = (int)(i / TWD_PBINS % (size_t)t->steps);
+        int conf = (int)(i / (TWD_PBINS * (size_t)t->steps) % TWD_CONFS);
         int32_t d = t->delta[i];
         mean_abs_delta[step][conf] += (double)(d < 0 ? -d : d) * b->real;
         observations[step][conf] += b->real;

@@ -29,9 +29,9 @@
  * late changes are small; this spares most of the divisions).
  *
  * Scales: p, delta are 16-bit (65536 = 1); the sum of hit - p is in the
- * same unit, squared errors in units of 2^-32. Memory: 3*27*3*4*8*20
- * buckets of 24 bytes = 3.6 MiB, fixed, their corrections as int16
- * (0.3 MiB), and a 4 KiB bin table.
+ * same unit, squared errors in units of 2^-32. Memory: steps*27*3*4*8*20
+ * buckets of 24 bytes (1.2 MiB a step, 3.6 MiB for the paper's 3),
+ * their corrections as int16 (0.1 MiB a step), and a 4 KiB bin table.
  */
 #ifndef MDC_TWEEDIE_H
 #define MDC_TWEEDIE_H
@@ -44,7 +44,7 @@
 #define TWD_SHAPES 4
 #define TWD_CONFS 8
 #define TWD_PBINS 20
-#define TWD_BUCKETS (TWD_STEPS * TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
+#define TWD_STEP_BUCKETS (TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
 
 typedef struct {
     int64_t diff;      /* sum of (65536 * went_right - p) */
@@ -54,9 +54,9 @@ typedef struct {
 } twd_bucket;
 
 typedef struct {
-    twd_bucket *table;           /* TWD_BUCKETS */
-    int16_t *delta;              /* TWD_BUCKETS: the corrections alone, for a
-                                    table that stays in cache (304 KiB) */
+    twd_bucket *table;           /* steps * TWD_STEP_BUCKETS */
+    int16_t *delta;              /* the corrections alone, for a table that
+                                    stays in cache (101 KiB a step) */
     uint8_t pbin[4096];          /* p bin by p >> 4 */
     int steps;                   /* correction steps per node, 1..TWD_STEPS */
     uint32_t byte_ctx;           /* bucket offset of (order, shape, conf) at bitctx 0 */
@@ -65,10 +65,11 @@ typedef struct {
 } tweedie_model;
 
 /* `steps`: how many of the TWD_STEPS correction steps each node takes
- * (1..TWD_STEPS); the table is laid out for TWD_STEPS either way. */
+ * (1..TWD_STEPS); only their buckets are allocated. */
 int tweedie_init(tweedie_model *t, int steps);
 void tweedie_free(tweedie_model *t);
-size_t tweedie_size(void);
+/* Bytes a model of `steps` steps allocates. */
+size_t tweedie_size(int steps);
 
 /* Per byte: the context shared by its 8 nodes. `max` is the largest weight
  * of the blended distribution, `total` their sum. */

@@ -14,6 +14,7 @@ cdef extern from "midicoth.h" nogil:
         double ideal_bits
         double tweedie_mean_abs_delta[3][8]
         double tweedie_observations[3][8]
+        uint64_t settled_nodes
 
     int MDC_MODEL_VERSION
     unsigned MDC_STAGE_MATCH, MDC_STAGE_WORD, MDC_STAGE_HIGHCTX, MDC_STAGE_TWEEDIE
@@ -87,6 +88,7 @@ cdef dict _stats(mdc_engine *e):
                                    for i in range(3)],
         "tweedie_observations": [[s.tweedie_observations[i][j] for j in range(8)]
                                  for i in range(3)],
+        "settled_nodes": s.settled_nodes,
     }
 
 

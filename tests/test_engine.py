@@ -273,7 +273,8 @@ def test_coding_loss_is_negligible() -> None:
 )
 def test_calibrator_statistics(stages: int, steps: int) -> None:
     """Every node on every byte's path is calibrated once per step: three steps
-    in the paper's pipeline, one when the mixer follows."""
+    in the paper's pipeline, one when the mixer follows, except the settled
+    nodes, which only the mixed pipeline has and which skip the calibrator."""
     enc = _core.Encoder(memory_mib=SMALL, stages=stages)
     enc.compress(SAMPLES["text"])
     stats = enc.stats()
@@ -281,7 +282,12 @@ def test_calibrator_statistics(stages: int, steps: int) -> None:
     observed = stats["tweedie_observations"]
     assert len(observed) == 3 and all(len(row) == 8 for row in observed)
     per_step = [sum(row) for row in observed]
-    assert per_step == [8 * len(SAMPLES["text"])] * steps + [0] * (3 - steps)
+    settled = stats["settled_nodes"]
+    if stages & _core.STAGE_MIX:
+        assert 0 < settled < 8 * len(SAMPLES["text"]) // 2
+    else:
+        assert settled == 0
+    assert per_step == [8 * len(SAMPLES["text"]) - settled] * steps + [0] * (3 - steps)
     deltas = [d for row in stats["tweedie_mean_abs_delta"][:steps] for d in row]
     assert all(0 <= d < 0.5 for d in deltas) and any(d > 0 for d in deltas)
 

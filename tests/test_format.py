@@ -369,6 +369,7 @@ def test_bad_magic_is_reported_at_the_first_byte() -> None:
         ({"block_size": b"\x80\x80\x00"}, "block size.*shortest"),
         ({"model": _core.MODEL_VERSION + 1}, "model version"),
         ({"model": 2}, "model version 2 .*midicoth 0.2"),
+        ({"model": 3}, "model version 3 .*midicoth 0.3"),
         ({"model": 0xFF}, "model version"),
         ({"memory_log2": 0}, "memory"),
         ({"memory_log2": 3}, "memory"),
