@@ -86,19 +86,21 @@
 
 /* The short path (with the mixer on). A node is settled when the blend gives
  * its less likely half under SETTLED_BLEND and the order-2 binary context
- * model (SETTLED_MODEL) agrees, under SETTLED_AGREE (16-bit fractions;
- * that model's own floor is about 264, so 512 means "as sure as it gets").
- * A settled node skips the calibrator, the other binary context models and
- * the mixers: its P is a map of the blend's alone (settled_apm), and only
- * that map and the agreeing model learn its bit. In text about a quarter of
- * the nodes are settled (the high bits of ASCII, the rest of a word whose
- * context has one continuation); the full path could gain almost nothing
- * there. Measured on Canterbury + Calgary: 12 % fewer instructions per byte
- * (callgrind, book1) for +0.1 % in size; without the agreement test the
- * same threshold cost +0.35 % (kennedy.xls +3.9 %). */
+ * model (SETTLED_MODEL) agrees, under SETTLED_AGREE (16-bit fractions; that
+ * model bottoms out near 264). A settled node skips the calibrator, the
+ * other binary context models, the mixers and the final map: its P is a map
+ * of the blend's alone (settled_apm), and only that map and the agreeing
+ * model learn its bit. Settled are about a third of the nodes of text (the
+ * high bits of ASCII, the rest of a word whose contexts allow one
+ * continuation: book1 36 %), a quarter of those of code and object files,
+ * two thirds of kennedy.xls's; the full path could gain almost nothing
+ * there. Measured on Canterbury + Calgary: 13 % fewer instructions per byte
+ * (callgrind, book1) for +0.14 % in size. The agreement is what makes it
+ * cheap: on the blend alone, even a threshold of 16 cost +0.35 %
+ * (kennedy.xls +3.9 %). */
 #define SETTLED_BLEND 256
 #define SETTLED_MODEL 1
-#define SETTLED_AGREE 512
+#define SETTLED_AGREE 1024
 
 /* With the mixer on, the calibrator takes one step instead of the paper's
  * three: the mixer and the APM after it learn what steps 2 and 3 corrected.

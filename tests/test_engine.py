@@ -284,7 +284,7 @@ def test_calibrator_statistics(stages: int, steps: int) -> None:
     per_step = [sum(row) for row in observed]
     settled = stats["settled_nodes"]
     if stages & _core.STAGE_MIX:
-        assert 0 < settled < 8 * len(SAMPLES["text"]) // 2
+        assert 0 < settled < 8 * len(SAMPLES["text"])
     else:
         assert settled == 0
     assert per_step == [8 * len(SAMPLES["text"]) - settled] * steps + [0] * (3 - steps)
