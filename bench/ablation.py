@@ -174,7 +174,8 @@ def markdown(
             "coded bytes (no container). Bits per byte, lower is better; *MDC7 ref* is the "
             "paper's program on the same file (`corpora/REFERENCE.tsv`). From *+mix* on, "
             "the high-order context model keeps orders 5 and 7 (5-8 before) and the "
-            "calibrator takes one Tweedie step (3 before), as the engine does whenever "
+            "calibrator takes one Tweedie step (3 before), and settled nodes skip the "
+            "calibrator and the mixer for a map of their own, as the engine does whenever "
             "the mixer is on (`docs/MODEL.md`)."
         ),
         "",

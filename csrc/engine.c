@@ -26,6 +26,9 @@
  *                 domain.
  *   7. apm.c      (ours) an adaptive probability map by node and match state
  *                 refines that: p <- (p + apm(p)) / 2.
+ *                 A settled node (the blend and the order-2 binary context
+ *                 model both all but certain: SETTLED_BLEND below) skips
+ *                 5-7 for a map of the blend alone.
  *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
  * Then every stage learns the true byte. The decoder runs the identical
@@ -370,7 +373,8 @@ static MDC_INLINE int settled(mdc_engine *e, const tree_walk *w, uint32_t blend)
 }
 
 /* The coded P(right) of the walk's node: the blend's own from its two
- * halves' masses (dist.h), then stages 5-7. */
+ * halves' masses (dist.h), then stages 5-7, or the short path if the node
+ * is settled. */
 static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
 {
     uint64_t left = dist_left(&e->dist, w->node, w->level);
