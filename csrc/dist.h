@@ -65,20 +65,6 @@ static inline void dist_begin(mdc_dist *d, const uint32_t *t1, const uint32_t *t
     d->n = 0;
 }
 
-/* Add `weight` to `byte`'s entry. */
-static inline void dist_add(mdc_dist *d, int byte, int64_t weight)
-{
-    int i = d->at[byte];
-    if (i) {
-        d->w[i - 1] += weight;
-        return;
-    }
-    MDC_ASSERT(d->n < DIST_MAX_ENTRIES);
-    d->leaf[d->n] = 256 + byte;
-    d->w[d->n] = weight;
-    d->at[byte] = (uint16_t)++d->n;
-}
-
 /* Add the first entry of `byte`, which has none yet. */
 static inline void dist_append(mdc_dist *d, int byte, int64_t weight)
 {
@@ -86,6 +72,16 @@ static inline void dist_append(mdc_dist *d, int byte, int64_t weight)
     d->leaf[d->n] = 256 + byte;
     d->w[d->n] = weight;
     d->at[byte] = (uint16_t)++d->n;
+}
+
+/* Add `weight` to `byte`'s entry. */
+static inline void dist_add(mdc_dist *d, int byte, int64_t weight)
+{
+    int i = d->at[byte];
+    if (i)
+        d->w[i - 1] += weight;
+    else
+        dist_append(d, byte, weight);
 }
 
 /* The dense part of heap node `node` (1..511) at `level` (0..8). */

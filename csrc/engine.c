@@ -170,7 +170,7 @@ static size_t fixed_bytes(void)
     /* the calibrator's largest size: the layout does not depend on the stages */
     return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + ppm_size(0) + binctx_size(256 * 17 * 64) +
            (8 + 256) * MATCH_STATES * (MIX_LANES + 2) * sizeof(int32_t) +
-           2 * 256 * MATCH_STATES * 33 * sizeof(uint16_t);
+           2 * 256 * MATCH_STATES * 33 * sizeof(uint16_t); /* final and settled maps */
 }
 
 static layout layout_for(unsigned memory_mib)

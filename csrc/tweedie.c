@@ -34,6 +34,7 @@ int tweedie_init(tweedie_model *t, int steps)
 {
     MDC_ASSERT(steps >= 1 && steps <= TWD_STEPS);
     t->steps = steps;
+    t->bitctx_stride = (uint32_t)(TWD_STEP_BUCKETS / TWD_BITCTX) * (uint32_t)steps;
     t->table = mdc_table_alloc(buckets(steps) * sizeof(twd_bucket));
     t->delta = mdc_table_alloc(buckets(steps) * sizeof(int16_t));
     if (!t->table || !t->delta) {
@@ -124,8 +125,7 @@ static int32_t correction(const twd_bucket *b)
 
 uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
 {
-    uint32_t bitctx_stride = (uint32_t)(TWD_STEP_BUCKETS / TWD_BITCTX) * (uint32_t)t->steps;
-    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * bitctx_stride;
+    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * t->bitctx_stride;
     for (int step = 0; step < t->steps; step++) {
         uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
         MDC_ASSERT(idx < buckets(t->steps));

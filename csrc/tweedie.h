@@ -59,6 +59,7 @@ typedef struct {
                                     stays in cache (101 KiB a step) */
     uint8_t pbin[4096];          /* p bin by p >> 4 */
     int steps;                   /* correction steps per node, 1..TWD_STEPS */
+    uint32_t bitctx_stride;      /* buckets per bit context: steps * the rest */
     uint32_t byte_ctx;           /* bucket offset of (order, shape, conf) at bitctx 0 */
     uint32_t used[8][TWD_STEPS]; /* this byte's buckets, per level and step */
     uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
