@@ -82,15 +82,15 @@ def _check_params(memory_mib: int, stages: int, block_size: int | None, threads:
 
 
 #: Model memory per input byte that :func:`auto_memory_mib` aims for.
-_MEMORY_PER_BYTE = 256
+_MEMORY_PER_BYTE = 128
 
 
 def auto_memory_mib(size: int | None, cap: int = _core.DEFAULT_MEMORY_MIB) -> int:
     """The memory budget (MiB) chosen for ``size`` input bytes, at most ``cap``.
 
-    Tables larger than the input can fill cost time (the pages must be
-    zeroed) and buy nothing, so a known size gets the smallest power of two
-    of at least 256 bytes per input byte, between the minimum budget and
+    Tables larger than the input can fill cost time (every page must be
+    zeroed) and buy little, so a known size gets the smallest power of two
+    of at least 128 bytes per input byte, between the minimum budget and
     ``cap``. An unknown size (``None``) gets ``cap``.
     """
     if size is None:

@@ -598,7 +598,7 @@ def _guarded(body: Callable[[], None]) -> None:
     default=None,
     metavar="MIB",
     help=f"Model memory in MiB, a power of two from {_core.MIN_MEMORY_MIB} to "
-    f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: about 256 bytes "
+    f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: about 128 bytes "
     f"per input byte, at most {_core.DEFAULT_MEMORY_MIB}.",
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:

@@ -121,6 +121,22 @@ def test_memory_budget_is_recorded() -> None:
 
 
 @pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (None, midicoth.DEFAULT_MEMORY_MIB),  # unknown length: the default
+        (0, midicoth.MIN_MEMORY_MIB),
+        (1 << 17, 16),  # 128 bytes per input byte: 16 MiB exactly
+        ((1 << 17) + 1, 32),
+        (768_771, 128),  # calgary/book1
+        (10 << 30, midicoth.DEFAULT_MEMORY_MIB),  # capped
+    ],
+)
+def test_auto_memory_is_128_bytes_per_input_byte(size: int | None, expected: int) -> None:
+    assert midicoth.auto_memory_mib(size) == expected
+    assert midicoth.auto_memory_mib(size, cap=32) == min(expected, 32)
+
+
+@pytest.mark.parametrize(
     "kwargs, error",
     [
         ({"memory_mib": midicoth.MIN_MEMORY_MIB - 1}, ValueError),
