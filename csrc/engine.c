@@ -153,29 +153,40 @@ struct mdc_engine {
 };
 
 typedef struct {
-    size_t ppm, highctx, word, binctx;
+    uint64_t ppm, highctx, word, binctx;
     int ring_bits, match_bits;
 } layout;
 
-static size_t pow2_floor(size_t x)
+/* The fixed part of the budget: the engine, the calibrator at its largest
+ * (TWD_STEPS), PPM orders 0-1, the order-1 binary context model, the mixers
+ * and the two maps. It is a constant, not their sizeof sum, because every
+ * table's size follows from it: a sum of struct sizes would differ between
+ * platforms (pointer width, alignment of 64-bit fields), and so would the
+ * tables, the hashes' reductions and the coded bytes. This is that sum on a
+ * 64-bit (LP64) build of model 4; 32-bit builds need a little less. */
+#define FIXED_BYTES 5097600u
+
+static uint64_t pow2_floor(uint64_t x)
 {
-    size_t p = 1;
+    uint64_t p = 1;
     while (p <= x / 2)
         p *= 2;
     return p;
 }
 
+/* What the fixed part takes on this platform (for mdc_engine_bytes). */
 static size_t fixed_bytes(void)
 {
-    /* the calibrator's largest size: the layout does not depend on the stages */
     return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + ppm_size(0) + binctx_size(256 * 17 * 64) +
            (8 + 256) * MATCH_STATES * (MIX_LANES + 2) * sizeof(int32_t) +
            2 * 256 * MATCH_STATES * 33 * sizeof(uint16_t); /* final and settled maps */
 }
 
+/* In 64 bits whatever size_t is: a budget too large for this platform's
+ * address space is refused by mdc_engine_new, not wrapped around. */
 static layout layout_for(unsigned memory_mib)
 {
-    size_t part = (((size_t)memory_mib << 20) - fixed_bytes()) / 64;
+    uint64_t part = (((uint64_t)memory_mib << 20) - FIXED_BYTES) / 64;
     layout l;
     l.ppm = part * 14;
     l.highctx = part * 4;
@@ -192,8 +203,17 @@ int mdc_params_valid(unsigned memory_mib, unsigned stages)
            (memory_mib & (memory_mib - 1)) == 0 && (stages & ~MDC_ALL_STAGES) == 0;
 }
 
+/* Whether this platform can address the budget at all (32-bit builds: up
+ * to 2048 MiB). */
+static int budget_fits(unsigned memory_mib)
+{
+    return ((uint64_t)memory_mib << 20) <= (uint64_t)SIZE_MAX;
+}
+
 size_t mdc_engine_bytes(unsigned memory_mib)
 {
+    if (!budget_fits(memory_mib))
+        return SIZE_MAX;
     layout l = layout_for(memory_mib);
     return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) + word_size(l.word) +
            match_size(l.ring_bits, l.match_bits) + (BINCTX_MODELS - 1) * binctx_size(l.binctx);
@@ -232,7 +252,7 @@ static uint64_t binctx_hash(const mdc_engine *e, int k)
 
 mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
 {
-    if (!mdc_params_valid(memory_mib, stages))
+    if (!mdc_params_valid(memory_mib, stages) || !budget_fits(memory_mib))
         return NULL;
     mdc_engine *e = calloc(1, sizeof(*e));
     if (!e)

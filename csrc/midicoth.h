@@ -44,7 +44,8 @@ typedef struct mdc_engine mdc_engine;
 
 /* 1 if the parameters are valid. */
 int mdc_params_valid(unsigned memory_mib, unsigned stages);
-/* Bytes of model state an engine with this budget allocates (<= the budget). */
+/* Bytes of model state an engine with this budget allocates (<= the budget;
+ * SIZE_MAX where this platform cannot address the budget). */
 size_t mdc_engine_bytes(unsigned memory_mib);
 
 /* NULL on invalid parameters or when memory is short. */

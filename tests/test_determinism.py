@@ -1,6 +1,7 @@
 """Compressed bytes depend only on input and parameters: the C core built by
 different compilers and with different optimisation flags (vectorised or
-not, -march=native, FMA contraction allowed, internal asserts on) writes
+not, -march=native, FMA contraction allowed, internal asserts on) and for a
+32-bit target (other pointer and size_t widths, other struct layouts) writes
 identical bytes, and so does the installed extension."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BUILDS = {
     "gcc-debug-asserts": ["gcc", "-O1", "-DMDC_DEBUG"],
     "clang-O2": ["clang", "-O2"],
     "clang-O3-native": ["clang", "-O3", "-march=native", "-ffp-contract=fast"],
+    "gcc-m32": ["gcc", "-m32", "-O2"],
 }
 
 INPUTS = {
@@ -43,6 +45,14 @@ def build(name: str, out_dir: Path) -> Path:
     if shutil.which(cmd[0]) is None:
         pytest.skip(f"{cmd[0]} is not installed")
     exe = out_dir / name
+    if "-m32" in cmd:
+        probe = out_dir / "probe.c"
+        probe.write_text("int main(void) { return 0; }\n")
+        linked = subprocess.run(
+            cmd + ["-o", str(out_dir / "probe"), str(probe)], capture_output=True, check=False
+        )
+        if linked.returncode != 0:
+            pytest.skip("no 32-bit C toolchain (Debian: gcc-multilib)")
     sources = [str(DRIVER)] + sorted(str(p) for p in CSRC.glob("*.c"))
     subprocess.run(
         cmd + ["-std=c99", f"-I{CSRC}", "-o", str(exe)] + sources + ["-lm"],
