@@ -1,8 +1,10 @@
 """Compressed bytes depend only on input and parameters: the C core built by
 different compilers and with different optimisation flags (vectorised or
-not, -march=native, FMA contraction allowed, internal asserts on) and for a
-32-bit target (other pointer and size_t widths, other struct layouts) writes
-identical bytes, and so does the installed extension."""
+not, -march=native, FMA contraction allowed, internal asserts on), for a
+32-bit target (other pointer and size_t widths, other struct layouts) and,
+under user-mode emulation, for a big-endian and an ARM machine, writes
+identical bytes, and so does the installed extension. The builds whose
+toolchain is not installed are skipped."""
 
 from __future__ import annotations
 
@@ -28,7 +30,13 @@ BUILDS = {
     "clang-O2": ["clang", "-O2"],
     "clang-O3-native": ["clang", "-O3", "-march=native", "-ffp-contract=fast"],
     "gcc-m32": ["gcc", "-m32", "-O2"],
+    "s390x-big-endian": ["s390x-linux-gnu-gcc", "-static", "-O2"],
+    "aarch64": ["aarch64-linux-gnu-gcc", "-static", "-O2"],
 }
+
+# Builds for another architecture run under QEMU's user-mode emulator
+# (Debian: gcc-s390x-linux-gnu, gcc-aarch64-linux-gnu, qemu-user).
+EMULATORS = {"s390x-big-endian": "qemu-s390x", "aarch64": "qemu-aarch64"}
 
 INPUTS = {
     "text": pseudo_text(60000, seed=9),
@@ -42,8 +50,9 @@ PARAMS = [(16, _core.ALL_STAGES), (32, _core.STAGE_MATCH | _core.STAGE_TWEEDIE)]
 
 def build(name: str, out_dir: Path) -> Path:
     cmd = BUILDS[name]
-    if shutil.which(cmd[0]) is None:
-        pytest.skip(f"{cmd[0]} is not installed")
+    for tool in (cmd[0], EMULATORS.get(name)):
+        if tool and shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed")
     exe = out_dir / name
     if "-m32" in cmd:
         probe = out_dir / "probe.c"
@@ -76,10 +85,14 @@ def extension_outputs() -> dict[tuple[str, int, int], bytes]:
 @pytest.mark.parametrize("name", sorted(BUILDS))
 def test_build_writes_identical_bytes(name: str, tmp_path: Path, extension_outputs) -> None:
     exe = build(name, tmp_path)
+    emulator = [EMULATORS[name]] if name in EMULATORS else []
     for key, data in INPUTS.items():
         for memory, stages in PARAMS:
             run = subprocess.run(
-                [str(exe), str(memory), str(stages)], input=data, capture_output=True, check=False
+                emulator + [str(exe), str(memory), str(stages)],
+                input=data,
+                capture_output=True,
+                check=False,
             )
             assert run.returncode == 0, run.stderr.decode()
             assert run.stdout == extension_outputs[key, memory, stages], (name, key)
