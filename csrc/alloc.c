@@ -9,8 +9,11 @@
 
 #include <stdlib.h>
 
-/* Below this a table comes from calloc: mapping it would waste more than it saves. */
-#define MAP_THRESHOLD (1u << 21)
+/* From this size up a table is mapped: its pages are zero and cost nothing
+ * until touched, where calloc would clear memory that malloc's heap hands
+ * back (the model tables of a short input are mostly never touched). Below
+ * it, rounding up to whole pages would waste more than that saves. */
+#define MAP_THRESHOLD (1u << 16)
 
 void *mdc_table_alloc(size_t bytes)
 {

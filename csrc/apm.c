@@ -1,6 +1,7 @@
 #include "apm.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define APM_RATE 6
 
@@ -10,9 +11,11 @@ int apm_init(apm *a, uint32_t contexts)
     a->t = malloc((size_t)contexts * 33 * sizeof(uint16_t));
     if (!a->t)
         return -1;
+    uint16_t identity[33];
+    for (int j = 0; j < 33; j++)
+        identity[j] = (uint16_t)squash((j - 16) * 128);
     for (uint32_t c = 0; c < contexts; c++)
-        for (int j = 0; j < 33; j++)
-            a->t[c * 33 + j] = (uint16_t)squash((j - 16) * 128);
+        memcpy(a->t + (size_t)c * 33, identity, sizeof(identity));
     return 0;
 }
 

@@ -1,7 +1,8 @@
 #include "ppm.h"
 
-#include <stdlib.h>
 #include <string.h>
+
+#include "alloc.h"
 
 size_t ppm_size(size_t table_bytes)
 {
@@ -11,7 +12,7 @@ size_t ppm_size(size_t table_bytes)
 int ppm_init(ppm_model *m, size_t table_bytes)
 {
     memset(m, 0, sizeof(*m));
-    m->o1 = calloc(256, sizeof(ppm_row));
+    m->o1 = mdc_table_alloc(256 * sizeof(ppm_row));
     if (!m->o1 || ctxtab_init(&m->tab, table_bytes) != 0) {
         ppm_free(m);
         return -1;
@@ -21,7 +22,7 @@ int ppm_init(ppm_model *m, size_t table_bytes)
 
 void ppm_free(ppm_model *m)
 {
-    free(m->o1);
+    mdc_table_free(m->o1, 256 * sizeof(ppm_row));
     m->o1 = NULL;
     ctxtab_free(&m->tab);
 }

@@ -15,6 +15,15 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 #define MIN_REAL 10
 #define MAX_COUNT (1u << 30)
 
+/* A bucket starts with PRIOR pseudo-observations at its bin's centre c:
+ * their errors sum to 0 and their squares to PRIOR c (1 - c), a Bernoulli(c)
+ * variance. The table keeps only what real observations add to that. */
+static inline uint64_t prior_sum_sq(uint32_t idx)
+{
+    uint64_t c = pbin_centre[idx % TWD_PBINS]; /* the index ends with the p bin */
+    return PRIOR * c * (MDC_P_ONE - c);
+}
+
 /* Index = (((((bitctx * ORDERS + order) * SHAPES + shape) * CONFS + conf)
  *           * steps + step) * PBINS + pbin: a node's steps sit together,
  * so they share cache lines. */
@@ -40,12 +49,6 @@ int tweedie_init(tweedie_model *t, int steps)
     if (!t->table || !t->delta) {
         tweedie_free(t);
         return -1;
-    }
-    for (size_t i = 0; i < buckets(steps); i++) {
-        uint64_t c = pbin_centre[i % TWD_PBINS];
-        twd_bucket *b = &t->table[i];
-        b->sum_sq = PRIOR * c * (MDC_P_ONE - c); /* a Bernoulli(c) variance */
-        b->count = PRIOR;
     }
     /* The bin of p is that of p rounded down to a multiple of 16: bounds move
      * by less than 16 / 65536, and a look-up replaces a search. */
@@ -108,15 +111,16 @@ void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uin
 /* The bucket's Tweedie correction, diff / n, shrunk by min(1, SNR / 4);
  * SNR = delta^2 n / (sum_sq / n) = diff^2 / sum_sq. Zero until the bucket
  * has more than MIN_REAL real observations. 16-bit, signed. */
-static int32_t correction(const twd_bucket *b)
+static int32_t correction(const twd_bucket *b, uint32_t idx)
 {
     if (b->real <= MIN_REAL)
         return 0;
-    int64_t delta = b->diff / (int64_t)b->count; /* truncates toward zero */
+    uint32_t count = b->count_extra + PRIOR;
+    int64_t delta = b->diff / (int64_t)count; /* truncates toward zero */
     if (delta == 0)
         return 0;
-    uint64_t v = b->sum_sq / b->count;
-    uint64_t num = (uint64_t)(delta * delta) * b->count; /* < 2^32 * 2^30 */
+    uint64_t v = (b->sum_sq_extra + prior_sum_sq(idx)) / count;
+    uint64_t num = (uint64_t)(delta * delta) * count; /* < 2^32 * 2^30 */
     uint64_t den = 4 * v;
     if (num >= den)
         return (int32_t)delta;
@@ -145,17 +149,18 @@ void tweedie_update(tweedie_model *t, int level, int bit)
         twd_bucket *b = &t->table[idx];
         int64_t e = y - (int64_t)t->pred[level][step];
         b->diff += e;
-        b->sum_sq += (uint64_t)(e * e);
-        b->count++;
+        b->sum_sq_extra += (uint64_t)(e * e);
+        b->count_extra++;
         if (b->real < UINT32_MAX)
             b->real++;
-        if (b->count >= MAX_COUNT) {
+        if (b->count_extra + PRIOR >= MAX_COUNT) { /* halve the whole sums */
+            uint64_t prior = prior_sum_sq(idx);
             b->diff /= 2;
-            b->sum_sq >>= 1;
-            b->count >>= 1;
+            b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
+            b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
         }
         if (b->real <= 64 || (b->real & 7) == 0) {
-            int32_t d = correction(b); /* kept within int16: a shift of 1/2 at most */
+            int32_t d = correction(b, idx); /* kept within int16: a shift of 1/2 at most */
             t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
         }
     }

@@ -46,11 +46,16 @@
 #define TWD_PBINS 20
 #define TWD_STEP_BUCKETS (TWD_BITCTX * TWD_ORDERS * TWD_SHAPES * TWD_CONFS * TWD_PBINS)
 
+/* A bucket's sums include its pseudo-observations, but are stored less the
+ * prior's share (tweedie.c), so that a zeroed bucket is a fresh one: the
+ * table needs no initialising pass, and a short input touches only the
+ * pages of the buckets it uses. */
 typedef struct {
-    int64_t diff;      /* sum of (65536 * went_right - p) */
-    uint64_t sum_sq;   /* sum of (65536 * went_right - p)^2 */
-    uint32_t count;    /* observations, pseudo ones included */
-    uint32_t real;     /* real observations, saturating */
+    int64_t diff;          /* sum of (65536 * went_right - p); the prior's is 0 */
+    uint64_t sum_sq_extra; /* sum of (65536 * went_right - p)^2, less the prior's
+                              (modulo 2^64: halving can take it below) */
+    uint32_t count_extra;  /* observations, less the prior's pseudo ones */
+    uint32_t real;         /* real observations, saturating */
 } twd_bucket;
 
 typedef struct {
