@@ -29,6 +29,7 @@ from .format import (
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
     SOLID_BLOCK_SIZE,
+    BlockHeader,
     MidicothError,
     StreamParams,
     check_decodable,
@@ -58,10 +59,21 @@ _READ_CHUNK = 1 << 16  # compressed bytes a file reader asks for at a time
 _DECODE_PIECE = 1 << 20  # most bytes asked of the engine at once (it allocates that much)
 
 
+def _check_int(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+
+
+def _check_threads(threads: int) -> None:
+    _check_int("threads", threads)
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+
+
 def _check_params(memory_mib: int, stages: int, block_size: int | None, threads: int) -> None:
-    for name, value in (("memory_mib", memory_mib), ("stages", stages), ("threads", threads)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    _check_int("memory_mib", memory_mib)
+    _check_int("stages", stages)
+    _check_threads(threads)
     if not memory_mib_valid(memory_mib):
         raise ValueError(
             f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
@@ -69,8 +81,6 @@ def _check_params(memory_mib: int, stages: int, block_size: int | None, threads:
         )
     if stages < 0 or stages & ~_core.ALL_STAGES:
         raise ValueError(f"stages must be a combination of the STAGE_* flags, not {stages:#x}")
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, not {threads}")
     if block_size is not None:
         if not isinstance(block_size, int) or isinstance(block_size, bool):
             raise TypeError(f"block_size must be an int or None, not {type(block_size).__name__}")
@@ -281,6 +291,27 @@ class MidicothCompressor:
         return done
 
 
+def _decompress_block(coded: bytes, usize: int, memory_mib: int, stages: int) -> bytes:
+    """Decode one independent block with a fresh engine; return its data.
+
+    Runs in worker threads (the engine releases the GIL). Raises
+    :class:`ValueError` if the coded bytes do not decode to ``usize`` bytes.
+    """
+    decoder = _core.Decoder(memory_mib=memory_mib, stages=stages)
+    decoder.start_segment(usize)
+    pieces = []
+    piece = decoder.decompress(coded, True, _DECODE_PIECE)
+    while piece:
+        pieces.append(piece)
+        if not decoder.segment_remaining:
+            break
+        piece = decoder.decompress(b"", True, _DECODE_PIECE)
+    if decoder.segment_remaining:
+        raise ValueError("the decoder made no progress")
+    decoder.end_segment()
+    return b"".join(pieces)
+
+
 # Decompressor states
 _HEADER, _BLOCK_HEADER, _BLOCK_DATA, _END, _FAILED = range(5)
 
@@ -293,9 +324,18 @@ class MidicothDecompressor:
     :attr:`unused_data` (the one-shot :func:`decompress` and the file reader
     go on with them as a further stream). Damaged data raises
     :class:`MidicothError`, after which the object cannot be used.
+
+    With ``threads`` > 1, the blocks of a stream of independent blocks (made
+    with ``threads`` or ``block_size``) are decoded on that many cores at
+    once, at most two per thread in flight; a block is handed on once all its
+    coded bytes are in. A solid stream decodes on one core whatever
+    ``threads`` says: each of its blocks needs the model the previous one
+    left.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        _check_threads(threads)
+        self._threads = threads
         self._lock = threading.Lock()
         self._buf = bytearray()
         self._state = _HEADER
@@ -312,6 +352,11 @@ class MidicothDecompressor:
         self._block_usize = 0
         self._block_expected_crc = 0
         self._coded_left = 0  # coded bytes of the open block not yet given to the decoder
+        # threads > 1 on independent blocks: blocks in flight (future, index,
+        # size, expected check), and decoded data not yet returned
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: collections.deque[tuple[Future[bytes], int, int, int]] = collections.deque()
+        self._ready = bytearray()
 
     @property
     def eof(self) -> bool:
@@ -350,10 +395,21 @@ class MidicothDecompressor:
             except MidicothError:
                 self._state = _FAILED
                 self._decoder = None
+                self._inflight.clear()
+                self._ready.clear()
+                self._close_pool()
                 raise
 
     def _where(self) -> str:
         return f"block {self._block_index}"
+
+    def _parallel(self) -> bool:
+        return self._threads > 1 and self._params is not None and self._params.independent
+
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _run(self, max_length: int) -> bytes:
         out: list[bytes] = []
@@ -381,8 +437,13 @@ class MidicothDecompressor:
                     raise MidicothError(f"{self._where()}: {exc}") from None
                 if read is None:
                     break
-                self._block_index += 1
                 block, size = read
+                if self._parallel():
+                    if not self._parallel_block(block, size, limit, produced):
+                        break
+                    if not block.end:
+                        continue
+                self._block_index += 1
                 del buf[:size]
                 if block.end:
                     if block.usize != self._total:
@@ -395,6 +456,7 @@ class MidicothDecompressor:
                     self._unused_data = bytes(buf)
                     buf.clear()
                     self._decoder = None
+                    self._close_pool()
                     break
                 if self._params.independent:
                     self._decoder = self._new_decoder()
@@ -416,8 +478,61 @@ class MidicothDecompressor:
                     produced += len(piece)
             else:  # pragma: no cover - _END sets eof and _FAILED raises before
                 break
-        self._needs_input = not self._eof and (limit is None or produced < limit)
+        self._collect(2 * self._threads)  # blocks finished meanwhile, without waiting
+        if self._ready:
+            take = len(self._ready) if limit is None else min(limit - produced, len(self._ready))
+            out.append(bytes(self._ready[:take]))
+            del self._ready[:take]
+            produced += take
+        self._needs_input = (
+            not self._eof and not self._ready and (limit is None or produced < limit)
+        )
         return b"".join(out)
+
+    def _parallel_block(
+        self, block: BlockHeader, size: int, limit: int | None, produced: int
+    ) -> bool:
+        """Hand a whole block to the pool, or, at the end marker, wait for all
+        blocks in flight. Return False to stop for now: the block's coded
+        bytes are not all in, or decoded data already fill ``limit`` (the
+        end marker is then read by a later call, so that :attr:`eof` never
+        comes before the data)."""
+        assert self._params is not None
+        if block.end:
+            self._collect(0)
+        else:
+            if len(self._buf) < size + block.csize:
+                return False
+            self._block_index += 1
+            coded = bytes(self._buf[size : size + block.csize])
+            del self._buf[: size + block.csize]
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
+            future = self._pool.submit(
+                _decompress_block, coded, block.usize, self._params.memory_mib, self._params.stages
+            )
+            self._inflight.append((future, self._block_index, block.usize, block.crc))
+            self._collect(2 * self._threads)
+        return (
+            limit is None
+            or produced + len(self._ready) < limit
+            or (block.end and produced + len(self._ready) == limit)
+        )
+
+    def _collect(self, keep: int) -> None:
+        """Move finished blocks, in order, to the decoded data, checking each;
+        wait while more than ``keep`` are in flight."""
+        while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
+            future, index, usize, crc = self._inflight.popleft()
+            try:
+                data = future.result()
+            except ValueError:
+                raise MidicothError(f"block {index} is damaged (coded data do not match)") from None
+            self._block_crc = zlib.crc32(data, self._block_crc)
+            if self._block_crc & 0xFFFFFFFF != crc:
+                raise MidicothError(f"block {index} is damaged or out of place (checksum mismatch)")
+            self._total += usize
+            self._ready += data
 
     def _new_decoder(self) -> _core.Decoder:
         assert self._params is not None
@@ -486,17 +601,19 @@ def compress(
     return comp.compress(data) + comp.flush()
 
 
-def decompress(data: Buffer) -> bytes:
+def decompress(data: Buffer, *, threads: int = 1) -> bytes:
     """Decompress ``data``: one Midicoth stream or several concatenated.
 
     Unlike :func:`lzma.decompress`, bytes after the last stream that are not
     a valid stream raise :class:`MidicothError` rather than being ignored, so
-    damage to a later stream's header cannot drop data silently.
+    damage to a later stream's header cannot drop data silently. ``threads``
+    decodes independent blocks on that many cores (see
+    :class:`MidicothDecompressor`).
     """
     results = []
     data = bytes(data)
     while True:
-        decomp = MidicothDecompressor()
+        decomp = MidicothDecompressor(threads=threads)
         results.append(decomp.decompress(data))
         if not decomp.eof:
             raise MidicothError("compressed data ended before the end-of-stream marker")
@@ -512,9 +629,10 @@ class _DecompressReader(io.RawIOBase):
     reading (and, backwards, by starting again from the beginning).
     """
 
-    def __init__(self, fp: IO[bytes]) -> None:
+    def __init__(self, fp: IO[bytes], threads: int = 1) -> None:
         self._fp = fp
-        self._decomp = MidicothDecompressor()
+        self._threads = threads
+        self._decomp = MidicothDecompressor(threads=threads)
         self._eof = False
         self._pos = 0
         self._size = -1
@@ -544,7 +662,7 @@ class _DecompressReader(io.RawIOBase):
                     self._eof = True
                     self._size = self._pos
                     return b""
-                self._decomp = MidicothDecompressor()
+                self._decomp = MidicothDecompressor(threads=self._threads)
             elif self._decomp.needs_input:
                 raw = self._fp.read(_READ_CHUNK)
                 if not raw:
@@ -567,7 +685,7 @@ class _DecompressReader(io.RawIOBase):
         self._fp.seek(0)
         self._eof = False
         self._pos = 0
-        self._decomp = MidicothDecompressor()
+        self._decomp = MidicothDecompressor(threads=self._threads)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_SET:
@@ -608,7 +726,9 @@ class MidicothFile(io.BufferedIOBase):
     optionally followed by ``"b"``. Reading accepts concatenated streams and
     supports :meth:`seek` by emulation (slow backwards: it decodes again from
     the start). The compression keywords are those of
-    :class:`MidicothCompressor` and apply only to writing.
+    :class:`MidicothCompressor` and apply only to writing, except
+    ``threads``: when reading, it decodes independent blocks on that many
+    cores (see :class:`MidicothDecompressor`).
     """
 
     def __init__(
@@ -628,9 +748,11 @@ class MidicothFile(io.BufferedIOBase):
         self._compressor: MidicothCompressor | None = None
         self._buffer: io.BufferedReader | None = None
 
+        read_threads = 1 if threads is None else threads
         if mode in ("r", "rb"):
-            if (memory_mib, stages, block_size, threads) != (None, None, None, None):
+            if (memory_mib, stages, block_size) != (None, None, None):
                 raise ValueError("compression options apply only when writing")
+            _check_threads(read_threads)
             mode_code = _MODE_READ
         elif mode in ("w", "wb", "a", "ab", "x", "xb"):
             mode_code = _MODE_WRITE
@@ -656,7 +778,7 @@ class MidicothFile(io.BufferedIOBase):
         self._mode_str = "rb" if mode_code == _MODE_READ else "wb"
         if mode_code == _MODE_READ:
             assert self._fp is not None
-            self._buffer = io.BufferedReader(_DecompressReader(self._fp))
+            self._buffer = io.BufferedReader(_DecompressReader(self._fp, read_threads))
 
     def close(self) -> None:
         """Flush and close the file; a stream being written gets its end marker."""

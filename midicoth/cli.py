@@ -96,6 +96,24 @@ def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None)
     return value
 
 
+def _cores(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    return value if value else os.cpu_count() or 1
+
+
+def _threads(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The -j option of a command that codes independent blocks ("Compress", "Decode")."""
+    return click.option(
+        "-j",
+        "--threads",
+        type=click.IntRange(min=0),
+        callback=_cores,
+        metavar="N",
+        default=1,
+        show_default=True,
+        help=f"{what} independent blocks on N cores (0: all cores).",
+    )
+
+
 def _human(n: int) -> str:
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale and n % scale == 0:
@@ -297,7 +315,7 @@ def _decode(src: str, size: int | None, out: IO[bytes] | None, opts: _Options) -
     with _open_input(src) as fin, _Progress(size, _display(src), opts) as bar:
         seekable = src != "-" and fin.seekable()
         done = 0
-        with MidicothFile(fin) as reader:
+        with MidicothFile(fin, threads=opts.threads) as reader:
             while True:
                 data = reader.read(_CHUNK)
                 if not data:
@@ -575,15 +593,7 @@ def _guarded(body: Callable[[], None]) -> None:
 @main.command("compress")
 @_common
 @_writing
-@click.option(
-    "-j",
-    "--threads",
-    type=click.IntRange(min=0),
-    metavar="N",
-    default=1,
-    show_default=True,
-    help="Compress independent blocks on N cores (0: all cores).",
-)
+@_threads("Compress")
 @click.option(
     "--block-size",
     type=_SizeType(),
@@ -603,14 +613,13 @@ def _guarded(body: Callable[[], None]) -> None:
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Compress FILEs to FILE.mdc (or stdin to stdout)."""
-    if kwargs["threads"] == 0:
-        kwargs["threads"] = os.cpu_count() or 1
     _guarded(lambda: _run(_compress_one, files, _Options(**kwargs)))
 
 
 @main.command("decompress")
 @_common
 @_writing
+@_threads("Decode")
 def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Decompress FILE.mdc to FILE (or stdin to stdout)."""
     _guarded(lambda: _run(_decompress_one, files, _Options(**kwargs)))
@@ -618,6 +627,7 @@ def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
 
 @main.command("test")
 @_common
+@_threads("Decode")
 def test_command(files: Sequence[str], **kwargs: Any) -> None:
     """Check that FILEs decompress correctly, writing nothing."""
     _guarded(lambda: _run(_test_one, files, _Options(**kwargs)))

@@ -185,6 +185,65 @@ def test_streamed_threads_match_one_shot() -> None:
     assert b"".join(out) == expected
 
 
+BLOCKY_DATA = sample_text(9000, seed=6)
+BLOCKY = midicoth.compress(BLOCKY_DATA, memory_mib=MEM, block_size=1024)  # 9 blocks
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_parallel_decompression(threads: int) -> None:
+    assert midicoth.decompress(BLOCKY, threads=threads) == BLOCKY_DATA
+    # a solid stream decodes on one core whatever threads says
+    assert midicoth.decompress(PACKED, threads=threads) == TEXT
+    # concatenated streams: each gets its own decompressor
+    assert midicoth.decompress(BLOCKY + PACKED, threads=threads) == BLOCKY_DATA + TEXT
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=len(BLOCKY)), max_size=8),
+    max_length=st.one_of(st.just(-1), st.integers(min_value=0, max_value=3000)),
+)
+def test_chunked_parallel_decompression(cuts: list, max_length: int) -> None:
+    """Any cut of the input and any max_length give the data back, and eof
+    never comes before the last byte."""
+    bounds = sorted({0, len(BLOCKY), *cuts})
+    dec = midicoth.MidicothDecompressor(threads=2)
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        piece = dec.decompress(BLOCKY[a:b], max_length)
+        assert max_length < 0 or len(piece) <= max_length
+        out.append(piece)
+        while not dec.needs_input and not dec.eof:
+            piece = dec.decompress(b"", max_length if max_length else 1)
+            out.append(piece)
+    assert dec.eof
+    assert b"".join(out) == BLOCKY_DATA
+
+
+def test_parallel_decompression_threads_are_validated() -> None:
+    with pytest.raises(ValueError):
+        midicoth.MidicothDecompressor(threads=0)
+    with pytest.raises(TypeError):
+        midicoth.MidicothDecompressor(threads=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        midicoth.decompress(BLOCKY, threads=0)
+    with pytest.raises(MidicothError, match="ended"):
+        midicoth.decompress(BLOCKY[:-20], threads=2)
+
+
+def test_file_reads_with_threads(tmp_path) -> None:
+    path = tmp_path / "p.mdc"
+    path.write_bytes(BLOCKY)
+    with midicoth.open(path, threads=2) as f:
+        assert f.read(100) == BLOCKY_DATA[:100]
+        f.seek(5000)
+        assert f.read() == BLOCKY_DATA[5000:]
+        f.seek(10)  # backwards: decodes again from the start
+        assert f.read(10) == BLOCKY_DATA[10:20]
+    with pytest.raises(ValueError):
+        midicoth.open(path, threads=0)
+
+
 def test_solid_beats_independent_blocks() -> None:
     data = sample_text(8000, seed=5)
     solid = midicoth.compress(data, memory_mib=MEM)

@@ -160,6 +160,16 @@ def test_threads_give_identical_output(work: Path) -> None:
     assert midicoth.decompress(auto.stdout_bytes) == data
 
 
+def test_threads_decode_independent_blocks(work: Path) -> None:
+    data = sample_text(6000, seed=3)
+    (work / "b.mdc").write_bytes(midicoth.compress(data, memory_mib=int(MEM), block_size=1024))
+    for threads in ("2", "0"):
+        result = run("decompress", "-c", "-j", threads, "b.mdc")
+        assert result.exit_code == 0
+        assert result.stdout_bytes == data
+    assert run("test", "-j", "2", "b.mdc").exit_code == 0
+
+
 def test_verbose_and_quiet(work: Path) -> None:
     result = run("compress", "--memory", MEM, "-k", "-v", "a.txt")
     assert result.exit_code == 0
@@ -315,9 +325,10 @@ def test_damaged_block_is_reported_by_index(work: Path) -> None:
     size = fmt.read_block_header(packed[at:], params)[1]  # the second block's header
     packed[at + size + 3] ^= 0x01
     (work / "bad.mdc").write_bytes(bytes(packed))
-    result = run("test", "bad.mdc")
-    assert result.exit_code == 1
-    assert "block 1" in result.stderr
+    for threads in ("1", "2"):
+        result = run("test", "-j", threads, "bad.mdc")
+        assert result.exit_code == 1
+        assert "block 1" in result.stderr
 
 
 def test_errors_do_not_stop_other_files(work: Path) -> None:

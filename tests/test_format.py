@@ -479,21 +479,34 @@ def block_parts(stream: bytes) -> tuple[bytes, list[bytes], bytes]:
     return stream[: header_length(stream)], parts, stream[blocks[-1][0] :]
 
 
-def test_dropped_last_block_is_caught_by_the_total() -> None:
+@pytest.mark.parametrize("threads", [1, 2])
+def test_dropped_last_block_is_caught_by_the_total(threads: int) -> None:
     head, parts, end = block_parts(BLOCKS)
     with pytest.raises(MidicothError, match="missing"):
-        midicoth.decompress(head + b"".join(parts[:-1]) + end)
+        midicoth.decompress(head + b"".join(parts[:-1]) + end, threads=threads)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize(
     "order", [[1, 0, 2], [0, 2, 1], [2, 1, 0], [0, 2], [1, 2], [0, 0, 1, 2], [0, 1, 1, 2]]
 )
-def test_reordered_dropped_or_repeated_blocks_fail(order: list[int]) -> None:
-    """The chained checks bind every independent block to its place."""
+def test_reordered_dropped_or_repeated_blocks_fail(order: list[int], threads: int) -> None:
+    """The chained checks bind every independent block to its place, also
+    when blocks are decoded in parallel."""
     head, parts, end = block_parts(BLOCKS)
     spliced = head + b"".join(parts[i] for i in order) + end
     with pytest.raises(MidicothError, match="block . is damaged or out of place"):
-        midicoth.decompress(spliced)
+        midicoth.decompress(spliced, threads=threads)
+
+
+@pytest.mark.parametrize("block", [0, 1, 2])
+def test_parallel_decoding_names_the_damaged_block(block: int) -> None:
+    head, parts, end = block_parts(BLOCKS)
+    part = bytearray(parts[block])
+    part[len(part) // 2 + 4] ^= 0x10  # inside the coded bytes
+    parts[block] = bytes(part)
+    with pytest.raises(MidicothError, match=f"block {block} is damaged"):
+        midicoth.decompress(head + b"".join(parts) + end, threads=2)
 
 
 def test_huge_declared_sizes_allocate_nothing() -> None:

@@ -232,6 +232,7 @@ def drain(dec: midicoth.MidicothDecompressor, pieces: list[bytes], lengths: list
     trailer=st.one_of(st.just(b""), st.binary(min_size=1, max_size=20)),
     lengths=st.lists(st.one_of(st.just(-1), st.integers(0, 3000)), min_size=1, max_size=5),
     chunks=st.data(),
+    decode_threads=st.sampled_from([1, 2]),
 )
 def test_chunked_decompression_round_trip(
     data: bytes,
@@ -239,13 +240,14 @@ def test_chunked_decompression_round_trip(
     trailer: bytes,
     lengths: list[int],
     chunks: st.DataObject,
+    decode_threads: int,
 ) -> None:
     if all(n == 0 for n in lengths):
         lengths.append(-1)
     packed = midicoth.compress(data, **params)
     stream = packed + trailer
     bounds = chunks.draw(cuts(len(stream), max_pieces=10))
-    dec = midicoth.MidicothDecompressor()
+    dec = midicoth.MidicothDecompressor(threads=decode_threads)
     out = drain(dec, split(stream, bounds), lengths)
     while not dec.eof:  # the last lengths may have been too small to finish
         out += dec.decompress(b"", 4096)
@@ -260,19 +262,19 @@ def test_chunked_decompression_round_trip(
 
 
 @settings(max_examples=examples(30))
-@given(data=inputs, params=parameters(), cut=st.data())
+@given(data=inputs, params=parameters(), cut=st.data(), decode_threads=st.sampled_from([1, 2]))
 def test_truncated_stream_never_reaches_eof(
-    data: bytes, params: dict[str, Any], cut: st.DataObject
+    data: bytes, params: dict[str, Any], cut: st.DataObject, decode_threads: int
 ) -> None:
     packed = midicoth.compress(data, **params)
     end = cut.draw(st.integers(0, len(packed) - 1))
-    dec = midicoth.MidicothDecompressor()
+    dec = midicoth.MidicothDecompressor(threads=decode_threads)
     out = dec.decompress(packed[:end])  # a valid prefix is no error, only unfinished
     assert not dec.eof
     assert dec.needs_input
     assert data.startswith(out)
     with pytest.raises(MidicothError, match="ended"):
-        midicoth.decompress(packed[:end])
+        midicoth.decompress(packed[:end], threads=decode_threads)
 
 
 @settings(max_examples=examples(20))
@@ -301,7 +303,9 @@ def test_blocks_out_of_order_are_refused(data: bytes, threads: int, order: st.Da
     spliced = head + b"".join(parts[i] for i in chosen) + tail
     with pytest.raises(MidicothError):
         midicoth.decompress(spliced)
-    dec = midicoth.MidicothDecompressor()
+    with pytest.raises(MidicothError):
+        midicoth.decompress(spliced, threads=2)
+    dec = midicoth.MidicothDecompressor(threads=threads)
     with pytest.raises(MidicothError):
         for i in range(0, len(spliced), 100):
             dec.decompress(spliced[i : i + 100])
