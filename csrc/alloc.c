@@ -33,6 +33,7 @@ void *mdc_table_alloc(size_t bytes)
 
 void mdc_table_free(void *p, size_t bytes)
 {
+    (void)bytes; /* only munmap needs it */
     if (!p)
         return;
 #ifdef MDC_USE_MMAP

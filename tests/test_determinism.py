@@ -1,10 +1,11 @@
 """Compressed bytes depend only on input and parameters: the C core built by
 different compilers and with different optimisation flags (vectorised or
 not, -march=native, FMA contraction allowed, internal asserts on), for a
-32-bit target (other pointer and size_t widths, other struct layouts) and,
-under user-mode emulation, for a big-endian and an ARM machine, writes
-identical bytes, and so does the installed extension. The builds whose
-toolchain is not installed are skipped."""
+32-bit target (other pointer and size_t widths, other struct layouts),
+under user-mode emulation for a big-endian and an ARM machine, and for
+Windows (MinGW-w64, run by Wine), writes identical bytes, and so does the
+installed extension. The builds whose toolchain is not installed are
+skipped."""
 
 from __future__ import annotations
 
@@ -32,11 +33,17 @@ BUILDS = {
     "gcc-m32": ["gcc", "-m32", "-O2"],
     "s390x-big-endian": ["s390x-linux-gnu-gcc", "-static", "-O2"],
     "aarch64": ["aarch64-linux-gnu-gcc", "-static", "-O2"],
+    "windows-mingw": ["x86_64-w64-mingw32-gcc", "-static", "-O2"],
 }
 
-# Builds for another architecture run under QEMU's user-mode emulator
-# (Debian: gcc-s390x-linux-gnu, gcc-aarch64-linux-gnu, qemu-user).
-EMULATORS = {"s390x-big-endian": "qemu-s390x", "aarch64": "qemu-aarch64"}
+# Builds for another machine run under QEMU's user-mode emulator or Wine
+# (Debian: gcc-s390x-linux-gnu, gcc-aarch64-linux-gnu, qemu-user,
+# gcc-mingw-w64-x86-64, wine).
+EMULATORS = {
+    "s390x-big-endian": "qemu-s390x",
+    "aarch64": "qemu-aarch64",
+    "windows-mingw": "wine",
+}
 
 INPUTS = {
     "text": pseudo_text(60000, seed=9),
@@ -53,7 +60,7 @@ def build(name: str, out_dir: Path) -> Path:
     for tool in (cmd[0], EMULATORS.get(name)):
         if tool and shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
-    exe = out_dir / name
+    exe = out_dir / (name + ".exe" if "mingw" in cmd[0] else name)
     if "-m32" in cmd:
         probe = out_dir / "probe.c"
         probe.write_text("int main(void) { return 0; }\n")
@@ -93,6 +100,7 @@ def test_build_writes_identical_bytes(name: str, tmp_path: Path, extension_outpu
                 input=data,
                 capture_output=True,
                 check=False,
+                env={**os.environ, "WINEDEBUG": "-all"},
             )
             assert run.returncode == 0, run.stderr.decode()
             assert run.stdout == extension_outputs[key, memory, stages], (name, key)

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #include "midicoth.h"
 
@@ -36,6 +40,11 @@ int main(int argc, char **argv)
     }
     unsigned memory = (unsigned)atoi(argv[1]), stages = (unsigned)atoi(argv[2]);
     size_t len;
+#ifdef _WIN32
+    /* Windows opens the standard streams in text mode: no translation here. */
+    _setmode(_fileno(stdin), _O_BINARY);
+    _setmode(_fileno(stdout), _O_BINARY);
+#endif
     unsigned char *data = read_all(stdin, &len);
     size_t cap = len * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES;
     unsigned char *coded = malloc(cap + 1), *back = malloc(len + 1);
