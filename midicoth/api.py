@@ -291,24 +291,29 @@ class MidicothCompressor:
         return done
 
 
-def _decompress_block(coded: bytes, usize: int, memory_mib: int, stages: int) -> bytes:
-    """Decode one independent block with a fresh engine; return its data.
+def _decompress_block(coded: bytes, usize: int, memory_mib: int, stages: int) -> bytes | None:
+    """Decode one independent block with a fresh engine; return its data, or
+    None if the coded bytes do not decode to ``usize`` bytes.
 
-    Runs in worker threads (the engine releases the GIL). Raises
-    :class:`ValueError` if the coded bytes do not decode to ``usize`` bytes.
+    Runs in worker threads (the engine releases the GIL). Damage is a return
+    value, not an exception: an exception's traceback would keep the engine
+    (and its tables) alive for as long as the error is.
     """
     decoder = _core.Decoder(memory_mib=memory_mib, stages=stages)
     decoder.start_segment(usize)
     pieces = []
-    piece = decoder.decompress(coded, True, _DECODE_PIECE)
-    while piece:
-        pieces.append(piece)
-        if not decoder.segment_remaining:
-            break
-        piece = decoder.decompress(b"", True, _DECODE_PIECE)
-    if decoder.segment_remaining:
-        raise ValueError("the decoder made no progress")
-    decoder.end_segment()
+    try:
+        piece = decoder.decompress(coded, True, _DECODE_PIECE)
+        while piece:
+            pieces.append(piece)
+            if not decoder.segment_remaining:
+                break
+            piece = decoder.decompress(b"", True, _DECODE_PIECE)
+        if decoder.segment_remaining:
+            return None  # the decoder made no progress
+        decoder.end_segment()
+    except ValueError:
+        return None
     return b"".join(pieces)
 
 
@@ -355,7 +360,9 @@ class MidicothDecompressor:
         # threads > 1 on independent blocks: blocks in flight (future, index,
         # size, expected check), and decoded data not yet returned
         self._pool: ThreadPoolExecutor | None = None
-        self._inflight: collections.deque[tuple[Future[bytes], int, int, int]] = collections.deque()
+        self._inflight: collections.deque[tuple[Future[bytes | None], int, int, int]] = (
+            collections.deque()
+        )
         self._ready = bytearray()
 
     @property
@@ -524,10 +531,9 @@ class MidicothDecompressor:
         wait while more than ``keep`` are in flight."""
         while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
             future, index, usize, crc = self._inflight.popleft()
-            try:
-                data = future.result()
-            except ValueError:
-                raise MidicothError(f"block {index} is damaged (coded data do not match)") from None
+            data = future.result()
+            if data is None:
+                raise MidicothError(f"block {index} is damaged (coded data do not match)")
             self._block_crc = zlib.crc32(data, self._block_crc)
             if self._block_crc & 0xFFFFFFFF != crc:
                 raise MidicothError(f"block {index} is damaged or out of place (checksum mismatch)")

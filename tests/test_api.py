@@ -231,6 +231,26 @@ def test_parallel_decompression_threads_are_validated() -> None:
         midicoth.decompress(BLOCKY[:-20], threads=2)
 
 
+def test_parallel_decoding_error_keeps_no_engine_alive() -> None:
+    """A damaged block raises MidicothError without the error holding on to
+    an engine (and its tables) through a worker's traceback."""
+    from midicoth import _core
+
+    damaged = bytearray(BLOCKY)
+    damaged[len(damaged) // 2] ^= 0x40
+    with pytest.raises(MidicothError) as caught:
+        midicoth.decompress(bytes(damaged), threads=2)
+    seen, chain = [], [caught.value]
+    while chain:  # the error, what it was raised during or from, and their frames
+        exc = chain.pop()
+        chain += [e for e in (exc.__context__, exc.__cause__) if e is not None]
+        tb = exc.__traceback__
+        while tb is not None:
+            seen += tb.tb_frame.f_locals.values()
+            tb = tb.tb_next
+    assert not any(isinstance(value, _core.Decoder) for value in seen)
+
+
 def test_file_reads_with_threads(tmp_path) -> None:
     path = tmp_path / "p.mdc"
     path.write_bytes(BLOCKY)
