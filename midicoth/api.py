@@ -446,7 +446,7 @@ class MidicothDecompressor:
                     break
                 block, size = read
                 if self._parallel():
-                    if not self._parallel_block(block, size, limit, produced):
+                    if not self._parallel_block(block, size, limit):
                         break
                     if not block.end:
                         continue
@@ -496,14 +496,13 @@ class MidicothDecompressor:
         )
         return b"".join(out)
 
-    def _parallel_block(
-        self, block: BlockHeader, size: int, limit: int | None, produced: int
-    ) -> bool:
+    def _parallel_block(self, block: BlockHeader, size: int, limit: int | None) -> bool:
         """Hand a whole block to the pool, or, at the end marker, wait for all
         blocks in flight. Return False to stop for now: the block's coded
         bytes are not all in, or decoded data already fill ``limit`` (the
         end marker is then read by a later call, so that :attr:`eof` never
-        comes before the data)."""
+        comes before the data). Decoded data wait in ``_ready`` until the
+        call returns, so ``limit`` is measured against them alone."""
         assert self._params is not None
         if block.end:
             self._collect(0)
@@ -520,11 +519,9 @@ class MidicothDecompressor:
             )
             self._inflight.append((future, self._block_index, block.usize, block.crc))
             self._collect(2 * self._threads)
-        return (
-            limit is None
-            or produced + len(self._ready) < limit
-            or (block.end and produced + len(self._ready) == limit)
-        )
+        if limit is None:
+            return True
+        return len(self._ready) <= limit if block.end else len(self._ready) < limit
 
     def _collect(self, keep: int) -> None:
         """Move finished blocks, in order, to the decoded data, checking each;

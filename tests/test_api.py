@@ -67,6 +67,24 @@ def codec(request: pytest.FixtureRequest) -> SimpleNamespace:
     return request.param
 
 
+def decompress_in_pieces(
+    dec: midicoth.MidicothDecompressor, stream: bytes, cuts: list, max_length: int
+) -> bytes:
+    """Feed ``stream`` cut at ``cuts``, asking for ``max_length`` bytes a call
+    (and for more while no input is needed); check each call's bound and
+    that the stream ends; return all output."""
+    bounds = sorted({0, len(stream), *cuts})
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        piece = dec.decompress(stream[a:b], max_length)
+        assert max_length < 0 or len(piece) <= max_length
+        out.append(piece)
+        while not dec.needs_input and not dec.eof:
+            out.append(dec.decompress(b"", max_length if max_length else 1))
+    assert dec.eof
+    return b"".join(out)
+
+
 # --- one-shot functions ---------------------------------------------------------------
 
 
@@ -206,18 +224,8 @@ def test_parallel_decompression(threads: int) -> None:
 def test_chunked_parallel_decompression(cuts: list, max_length: int) -> None:
     """Any cut of the input and any max_length give the data back, and eof
     never comes before the last byte."""
-    bounds = sorted({0, len(BLOCKY), *cuts})
     dec = midicoth.MidicothDecompressor(threads=2)
-    out = []
-    for a, b in zip(bounds, bounds[1:]):
-        piece = dec.decompress(BLOCKY[a:b], max_length)
-        assert max_length < 0 or len(piece) <= max_length
-        out.append(piece)
-        while not dec.needs_input and not dec.eof:
-            piece = dec.decompress(b"", max_length if max_length else 1)
-            out.append(piece)
-    assert dec.eof
-    assert b"".join(out) == BLOCKY_DATA
+    assert decompress_in_pieces(dec, BLOCKY, cuts, max_length) == BLOCKY_DATA
 
 
 def test_parallel_decompression_threads_are_validated() -> None:
@@ -371,15 +379,8 @@ def test_decompressor_is_spent_after_an_error() -> None:
     max_length=st.one_of(st.just(-1), st.integers(min_value=1, max_value=2000)),
 )
 def test_chunked_decompression_equals_one_shot(cuts: list, max_length: int) -> None:
-    bounds = sorted({0, len(PACKED), *cuts})
     dec = midicoth.MidicothDecompressor()
-    out = []
-    for a, b in zip(bounds, bounds[1:]):
-        out.append(dec.decompress(PACKED[a:b], max_length))
-        while not dec.needs_input and not dec.eof:
-            out.append(dec.decompress(b"", max_length))
-    assert dec.eof
-    assert b"".join(out) == TEXT
+    assert decompress_in_pieces(dec, PACKED, cuts, max_length) == TEXT
 
 
 # --- open() and MidicothFile ----------------------------------------------------------

@@ -60,15 +60,16 @@ def build(name: str, out_dir: Path) -> Path:
     for tool in (cmd[0], EMULATORS.get(name)):
         if tool and shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
-    exe = out_dir / (name + ".exe" if "mingw" in cmd[0] else name)
-    if "-m32" in cmd:
-        probe = out_dir / "probe.c"
-        probe.write_text("int main(void) { return 0; }\n")
-        linked = subprocess.run(
-            cmd + ["-o", str(out_dir / "probe"), str(probe)], capture_output=True, check=False
-        )
-        if linked.returncode != 0:
-            pytest.skip("no 32-bit C toolchain (Debian: gcc-multilib)")
+    # A compiler may be there without what it needs to link (gcc -m32
+    # without gcc-multilib): a trivial program tells.
+    probe = out_dir / "probe.c"
+    probe.write_text("int main(void) { return 0; }\n")
+    linked = subprocess.run(
+        cmd + ["-o", str(out_dir / "probe.exe"), str(probe)], capture_output=True, check=False
+    )
+    if linked.returncode != 0:
+        pytest.skip(f"{name}: the toolchain cannot link a program")
+    exe = out_dir / f"{name}.exe"  # Wine wants the suffix; the other systems ignore it
     sources = [str(DRIVER)] + sorted(str(p) for p in CSRC.glob("*.c"))
     subprocess.run(
         cmd + ["-std=c99", f"-I{CSRC}", "-o", str(exe)] + sources + ["-lm"],
