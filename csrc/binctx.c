@@ -16,8 +16,10 @@ size_t binctx_size(size_t bytes)
     return pairs_for(bytes) * PAIR_BYTES;
 }
 
-int binctx_init(binctx *b, size_t bytes)
+int binctx_init(binctx *b, size_t bytes, uint32_t limit)
 {
+    MDC_ASSERT(limit >= 1 && limit <= BINCTX_MAX_LIMIT);
+    b->limit = limit;
     b->pairs = pairs_for(bytes);
     b->t = mdc_table_alloc(b->pairs * PAIR_BYTES);
     b->nib[0] = b->nib[1] = b->t;

@@ -10,10 +10,11 @@
  * experienced slot.
  *
  * Entry: a 12-bit probability of a 1 above a 4-bit count n; each bit moves
- * the probability by 1 / (n + 1.5) of the error and counts up to 15, so a
- * new context learns fast and an old one settles at a rate of 1/16.5. Both
- * are stored XOR 0x8000, so zeroed memory reads as p = 1/2, n = 0, and
- * tables start as untouched zero pages.
+ * the probability by 1 / (n + 1.5) of the error and counts up to the
+ * model's limit (at most 15), so a new context learns fast and an old one
+ * settles at a rate of 1 / (limit + 1.5). Both are stored XOR 0x8000, so
+ * zeroed memory reads as p = 1/2, n = 0, and tables start as untouched
+ * zero pages.
  */
 #ifndef MDC_BINCTX_H
 #define MDC_BINCTX_H
@@ -26,9 +27,12 @@ typedef struct {
     uint64_t hash;     /* this byte's context */
     uint16_t *nib[2];  /* this byte's slots: high nibble, low nibble */
     uint16_t *at[8];   /* per level: the entry read, for the update */
+    uint32_t limit;    /* the count's ceiling, 1..15 */
 } binctx;
 
-int binctx_init(binctx *b, size_t bytes);
+#define BINCTX_MAX_LIMIT 15
+
+int binctx_init(binctx *b, size_t bytes, uint32_t limit);
 void binctx_free(binctx *b);
 size_t binctx_size(size_t bytes);
 
@@ -88,7 +92,7 @@ static inline void binctx_update(binctx *b, int level, int bit)
     else
         p -= (int32_t)(((uint32_t)p * rate[n]) >> 16);
     p = p < 1 ? 1 : p > 4094 ? 4094 : p;
-    n += n < 15;
+    n += n < b->limit;
     *slot_entry = (uint16_t)(((uint32_t)p << 4 | n) ^ 0x8000u);
 }
 

@@ -18,14 +18,15 @@
  *                 byte's path is corrected in 3 Tweedie steps (1 when
  *                 the mixer follows).
  *   6. mixer.c    (ours) at each node, two logistic mixers, their weights
- *                 chosen by the level and by the node (each also by the
- *                 match state), combine the calibrated P(right), the blend's
- *                 own, the binary context models of binctx.c (orders 1, 2,
- *                 3, 5 and 8, and the current word) and the match model's
- *                 expected bit; their outputs are averaged in the stretch
- *                 domain.
- *   7. apm.c      (ours) an adaptive probability map by node and match state
- *                 refines that: p <- (p + apm(p)) / 2.
+ *                 chosen by the level with PPM's order and confidence, and
+ *                 by the node with whether that confidence is high (each
+ *                 also by the match state), combine the calibrated
+ *                 P(right), the blend's own, the binary context models of
+ *                 binctx.c (orders 1, 2, 3, 5 and 8, and the current word)
+ *                 and the match model's expected bit; their outputs are
+ *                 averaged in the stretch domain.
+ *   7. apm.c      (ours) an adaptive probability map by node and the
+ *                 previous byte refines that: p <- (p + apm(p)) / 2.
  *                 A settled node (the blend and the order-2 binary context
  *                 model both all but certain: SETTLED_BLEND below) skips
  *                 5-7 for a map of the blend alone.
@@ -44,9 +45,10 @@
  * same for every compiler, flag and CPU.
  *
  * Memory: the budget (a power of two, MiB) less the fixed part (the
- * calibrator's 4 MiB, PPM orders 0-1, the mixers) is shared out in 64ths:
- * 14 to the PPM tables, 4 to the high-order contexts (two orders need no
- * more: measured, 4 and 14 code alike), 2 to the word model, 6 to
+ * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers)
+ * is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
+ * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
+ * the word model, 6 to
  * each of the five hashed binary context models, and, rounded down to
  * powers of two, 8 to the match history and 1 to each of its five tables. Tables of
  * stages switched off are not allocated. Nothing is allocated after
@@ -86,6 +88,37 @@
 #define MATCH_STATES 4
 #define MATCH_ENTRIES 64
 #define MATCH_RATE 6
+
+/* Each binary context model's count limit (binctx.h): the order-1 model
+ * settles at a rate of 1/5.5, the others at 1/16.5. A fast order-1 model
+ * tracks what followed this byte lately, which the slow higher orders and
+ * PPM's counts do not. Measured on Canterbury + Calgary against 15 for all:
+ * -0.29 % in total, kennedy.xls -2.4 %, obj2 -1.5 %, geo and progp -0.9 %,
+ * while the novels (book1, alice29.txt, plrabn12.txt) cost 0.02-0.05 %.
+ * A limit of 1 or 2 gains more on binary data and costs text more, and
+ * lower limits for the other models cost text more still. */
+static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
+
+/* The mixers' weight sets. Both are chosen by the match state; the level
+ * mixer's also by PPM's order (-1..4) and confidence bucket (conf_bucket),
+ * the node mixer's also by whether that confidence is at least
+ * NODE_SURE_CONF (a count of 896 or more). How far to trust each input
+ * depends on how much PPM has seen of its context. Measured on Canterbury +
+ * Calgary: -0.49 % for the level mixer's choice (kennedy.xls -9 %, geo and
+ * sum -1.3 %, book1 -0.13 %; no file grew by more than 3 bytes), and
+ * -0.07 % for the node mixer's. The other choices tried (8 confidence
+ * buckets; PPM's order for the node mixer) gained less. */
+#define PPM_ORDERS (PPM_MAX_ORDER + 2)
+#define CONF_BUCKETS 4
+#define LEVEL_SETS (8 * MATCH_STATES * PPM_ORDERS * CONF_BUCKETS)
+#define NODE_SURE_CONF 1024
+#define NODE_SETS (256 * MATCH_STATES * 2)
+
+/* The final map's context: the node and the previous byte (what order-1
+ * context the mixers' result is off in). It replaced (node, match state):
+ * measured on Canterbury + Calgary, -0.38 % in total, and -0.33 % once its
+ * 4.1 MiB are taken from the other tables (the fixed part grows). */
+#define FINAL_APM_CONTEXTS (256 * 256)
 
 /* The short path (with the mixer on). A node is settled when the blend gives
  * its less likely half under SETTLED_BLEND and the order-2 binary context
@@ -132,11 +165,12 @@ struct mdc_engine {
     uint64_t binctx_next[BINCTX_MODELS]; /* their contexts for the next byte */
     mixer mix_level, mix_node;
     int32_t mix_x[8][MIX_LANES];         /* per level: the mixers' inputs, zero past MIX_INPUTS */
-    apm final_apm;
+    apm final_apm;                       /* by node and the previous byte */
     apm settled_apm;                     /* the short path's map, by node and match state */
     uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
     int match_entry[8];                  /* per level: the entry used, -1 if none */
     uint32_t match_state;                /* 0: no match, 1-3: streak < 8, < 32, longer */
+    uint32_t level_sel, node_sel;        /* this byte's part of the mixers' set choice */
     uint8_t settled[8];                  /* per level: the node took the short path */
 
     mdc_dist dist;
@@ -163,8 +197,8 @@ typedef struct {
  * table's size follows from it: a sum of struct sizes would differ between
  * platforms (pointer width, alignment of 64-bit fields), and so would the
  * tables, the hashes' reductions and the coded bytes. This is that sum on a
- * 64-bit (LP64) build of model 4; 32-bit builds need a little less. */
-#define FIXED_BYTES 5097600u
+ * 64-bit (LP64) build of model 5; 32-bit builds need a little less. */
+#define FIXED_BYTES 9482168u
 
 static uint64_t pow2_floor(uint64_t x)
 {
@@ -178,8 +212,8 @@ static uint64_t pow2_floor(uint64_t x)
 static size_t fixed_bytes(void)
 {
     return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + ppm_size(0) + binctx_size(256 * 17 * 64) +
-           (8 + 256) * MATCH_STATES * (MIX_LANES + 2) * sizeof(int32_t) +
-           2 * 256 * MATCH_STATES * 33 * sizeof(uint16_t); /* final and settled maps */
+           (LEVEL_SETS + NODE_SETS) * (MIX_LANES + 2) * sizeof(int32_t) +
+           apm_size(FINAL_APM_CONTEXTS) + apm_size(256 * MATCH_STATES); /* final and settled maps */
 }
 
 /* In 64 bits whatever size_t is: a budget too large for this platform's
@@ -275,15 +309,16 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
                              stages & MDC_STAGE_MIX ? TWEEDIE_MIXED_STEPS : TWD_STEPS) != 0;
     if (stages & MDC_STAGE_MIX) {
         for (int k = 0; k < BINCTX_MODELS; k++)
-            fail |= binctx_init(&e->binctx[k], k == 0 ? 256 * 17 * 64 : l.binctx) != 0;
-        fail |= mixer_init(&e->mix_level, 8 * MATCH_STATES, MIX_LR) != 0;
-        fail |= mixer_init(&e->mix_node, 256 * MATCH_STATES, MIX_LR) != 0;
+            fail |= binctx_init(&e->binctx[k], k == 0 ? 256 * 17 * 64 : l.binctx,
+                                binctx_limit[k]) != 0;
+        fail |= mixer_init(&e->mix_level, LEVEL_SETS, MIX_LR) != 0;
+        fail |= mixer_init(&e->mix_node, NODE_SETS, MIX_LR) != 0;
         fail |= apm_init(&e->settled_apm, 256 * MATCH_STATES) != 0;
         for (int i = 0; i < MATCH_ENTRIES; i++)
             e->match_right[i] = 49152; /* 3/4 */
     }
     if (stages & MDC_STAGE_APM)
-        fail |= apm_init(&e->final_apm, 256 * MATCH_STATES) != 0;
+        fail |= apm_init(&e->final_apm, FINAL_APM_CONTEXTS) != 0;
     stretch_init(&e->stretch);
     dist_init(&e->dist);
     for (int k = 0; k < BINCTX_MODELS; k++)
@@ -293,6 +328,16 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
         return NULL;
     }
     return e;
+}
+
+/* PPM's confidence (128 + the context's count, 0 if none) in 4 buckets:
+ * a count under 128 (or none), under 384, under 896, more. */
+static MDC_INLINE uint32_t conf_bucket(uint32_t confidence)
+{
+    if (confidence < 256)
+        return 0;
+    uint32_t b = (uint32_t)mdc_ilog2(confidence) - 7;
+    return b < CONF_BUCKETS - 1 ? b : CONF_BUCKETS - 1;
 }
 
 /* Stages 1-4 and the calibrator's per-byte context: fills dist.
@@ -338,6 +383,8 @@ static void predict(mdc_engine *e)
         blend_add_slot(dist, e->highctx.pred, w_high, NULL);
 
     dist_finish(dist, e->ppm.o0_max);
+    e->level_sel = (uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence);
+    e->node_sel = e->ppm.confidence >= NODE_SURE_CONF;
     if (e->stages & MDC_STAGE_TWEEDIE)
         tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, dist->max, dist->total);
 }
@@ -371,10 +418,11 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
         e->match_entry[w->level] = entry;
         x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
     }
-    int32_t by_level = mixer_mix(&e->mix_level, st, w->level,
-                                 (uint32_t)w->level * MATCH_STATES + e->match_state, x);
-    int32_t by_node = mixer_mix(&e->mix_node, st, w->level,
-                                (uint32_t)w->node * MATCH_STATES + e->match_state, x);
+    uint32_t level_set =
+        ((uint32_t)w->level * MATCH_STATES + e->match_state) * PPM_ORDERS * CONF_BUCKETS;
+    uint32_t node_set = ((uint32_t)w->node * MATCH_STATES + e->match_state) * 2;
+    int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set + e->level_sel, x);
+    int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set + e->node_sel, x);
     return clamp_p(squash_t(st, (by_level + by_node) / 2));
 }
 
@@ -419,7 +467,11 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
     if (e->stages & MDC_STAGE_MIX)
         p = mix_node(e, w, p, blend);
     if (e->stages & MDC_STAGE_APM) {
-        uint32_t ctx = (uint32_t)w->node * MATCH_STATES + e->match_state;
+        uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)w->node;
+        /* The map is 4.1 MiB: the children's knots are asked for a level
+         * ahead (without it book1 coded 5-6 % slower than model 4). */
+        if (w->level < 7)
+            apm_prefetch(&e->final_apm, ctx + (uint32_t)w->node);
         uint32_t refined = apm_p(&e->final_apm, &e->stretch, w->level, p, ctx);
         p = clamp_p((p + refined + 1) / 2);
     }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Bumped whenever the model or coder changes a single emitted bit. */
-#define MDC_MODEL_VERSION 4
+#define MDC_MODEL_VERSION 5
 
 /* Stages after PPM, each switchable (PPM itself is always on). The first
  * four are the paper's pipeline; MIX and APM are ours. */

@@ -15,17 +15,18 @@
 
 #define STRETCH_MAX 2047
 
+/* squash at its knots, x = (i - 16) * 128: round(65536 / (1 + exp(-(i - 16) / 2))). */
+static const uint16_t squash_knot[33] = {
+    22, 36, 60, 98, 162, 267, 439, 720, 1179, 1921, 3108, 4971, 7812, 11955, 17625, 24743,
+    32768, 40793, 47911, 53581, 57724, 60565, 62428, 63615, 64357, 64816, 65097, 65269,
+    65374, 65438, 65476, 65500, 65514};
+
 /* 16-bit probability of stretch value x. */
 static inline uint32_t squash(int32_t x)
 {
-    /* round(65536 / (1 + exp(-(i - 16) / 2))), i = 0..32 */
-    static const uint16_t knot[33] = {
-        22, 36, 60, 98, 162, 267, 439, 720, 1179, 1921, 3108, 4971, 7812, 11955, 17625, 24743,
-        32768, 40793, 47911, 53581, 57724, 60565, 62428, 63615, 64357, 64816, 65097, 65269,
-        65374, 65438, 65476, 65500, 65514};
     x = x > STRETCH_MAX ? STRETCH_MAX : x < -STRETCH_MAX ? -STRETCH_MAX : x;
     int32_t i = (x + 2048) >> 7, w = (x + 2048) & 127;
-    return (uint32_t)((knot[i] * (128 - w) + knot[i + 1] * w) >> 7);
+    return (uint32_t)((squash_knot[i] * (128 - w) + squash_knot[i + 1] * w) >> 7);
 }
 
 /* Both functions as tables, for the per-node path (12 KiB, stays in L1). */

@@ -240,7 +240,7 @@ def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[i
 
 
 #: Earlier model versions in format-2 streams, and the release that decodes them.
-_MODEL_RELEASES = {2: "0.2", 3: "0.3"}
+_MODEL_RELEASES = {2: "0.2", 3: "0.3", 4: "0.4"}
 
 
 def _version_error(version: int) -> MidicothError:
