@@ -20,11 +20,11 @@
  *   6. mixer.c    (ours) at each node, two logistic mixers, their weights
  *                 chosen by the level with PPM's order and confidence, and
  *                 by the node with whether that confidence is high (each
- *                 also by the match state), combine the calibrated
- *                 P(right), the blend's own, the binary context models of
- *                 binctx.c (orders 1, 2, 3, 5 and 8, and the current word)
- *                 and the match model's expected bit; their outputs are
- *                 averaged in the stretch domain.
+ *                 also by the match state and the previous byte's class),
+ *                 combine the calibrated P(right), the blend's own, the
+ *                 binary context models of binctx.c (orders 1, 2, 3, 5 and
+ *                 8, and the current word) and the match model's expected
+ *                 bit; their outputs are averaged in the stretch domain.
  *   7. apm.c      (ours) an adaptive probability map by node and the
  *                 previous byte refines that: p <- (p + apm(p)) / 2.
  *                 A settled node (the blend and the order-2 binary context
@@ -45,8 +45,8 @@
  * same for every compiler, flag and CPU.
  *
  * Memory: the budget (a power of two, MiB) less the fixed part (the
- * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers)
- * is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
+ * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers'
+ * 1.5 MiB) is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
  * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
  * the word model, 6 to
  * each of the five hashed binary context models, and, rounded down to
@@ -99,20 +99,27 @@
  * lower limits for the other models cost text more still. */
 static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
 
-/* The mixers' weight sets. Both are chosen by the match state; the level
- * mixer's also by PPM's order (-1..4) and confidence bucket (conf_bucket),
- * the node mixer's also by whether that confidence is at least
- * NODE_SURE_CONF (a count of 896 or more). How far to trust each input
- * depends on how much PPM has seen of its context. Measured on Canterbury +
- * Calgary: -0.49 % for the level mixer's choice (kennedy.xls -9 %, geo and
- * sum -1.3 %, book1 -0.13 %; no file grew by more than 3 bytes), and
- * -0.07 % for the node mixer's. The other choices tried (8 confidence
- * buckets; PPM's order for the node mixer) gained less. */
+/* The mixers' weight sets. Both are chosen by the match state and the
+ * previous byte's class (byte_class); the level mixer's also by PPM's order
+ * (-1..4) and confidence bucket (conf_bucket), the node mixer's also by
+ * whether that confidence is at least NODE_SURE_CONF (a count of 896 or
+ * more). How far to trust each input depends on how much PPM has seen of
+ * its context, and on where in a word or line the byte is. Measured on
+ * Canterbury + Calgary, each against the choice without it: PPM's order
+ * and confidence -0.49 % (kennedy.xls -9 %, geo and sum -1.3 %, book1
+ * -0.13 %), the node mixer's confidence bit -0.07 %, the byte class
+ * -0.74 % (every file smaller: 0.15-1.34 %, book1 -0.53 %, plrabn12.txt
+ * -1.03 %; -0.63 % of it from the node mixer's). Other choices tried gained
+ * less: 8 confidence buckets, PPM's order for the node mixer, 4 byte
+ * classes, whether a word is under way. */
 #define PPM_ORDERS (PPM_MAX_ORDER + 2)
 #define CONF_BUCKETS 4
-#define LEVEL_SETS (8 * MATCH_STATES * PPM_ORDERS * CONF_BUCKETS)
+#define BYTE_CLASSES 8
+#define LEVEL_CHOICES (PPM_ORDERS * CONF_BUCKETS * BYTE_CLASSES)
+#define LEVEL_SETS (8 * MATCH_STATES * LEVEL_CHOICES)
 #define NODE_SURE_CONF 1024
-#define NODE_SETS (256 * MATCH_STATES * 2)
+#define NODE_CHOICES (2 * BYTE_CLASSES)
+#define NODE_SETS (256 * MATCH_STATES * NODE_CHOICES)
 
 /* The final map's context: the node and the previous byte (what order-1
  * context the mixers' result is off in). It replaced (node, match state):
@@ -198,7 +205,7 @@ typedef struct {
  * platforms (pointer width, alignment of 64-bit fields), and so would the
  * tables, the hashes' reductions and the coded bytes. This is that sum on a
  * 64-bit (LP64) build of model 5; 32-bit builds need a little less. */
-#define FIXED_BYTES 9482168u
+#define FIXED_BYTES 10893960u
 
 static uint64_t pow2_floor(uint64_t x)
 {
@@ -249,8 +256,10 @@ size_t mdc_engine_bytes(unsigned memory_mib)
     if (!budget_fits(memory_mib))
         return SIZE_MAX;
     layout l = layout_for(memory_mib);
-    return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) + word_size(l.word) +
-           match_size(l.ring_bits, l.match_bits) + (BINCTX_MODELS - 1) * binctx_size(l.binctx);
+    /* PPM's order-1 rows are in the fixed part already. */
+    return fixed_bytes() + ppm_size(l.ppm) - ppm_size(0) + highctx_size(l.highctx) +
+           word_size(l.word) + match_size(l.ring_bits, l.match_bits) +
+           (BINCTX_MODELS - 1) * binctx_size(l.binctx);
 }
 
 void mdc_engine_free(mdc_engine *e)
@@ -330,6 +339,23 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     return e;
 }
 
+/* A byte's class for the mixers: lower case, upper case, space, digit,
+ * end of line, zero, 128 and up, anything else. */
+static MDC_INLINE uint32_t byte_class(uint32_t c)
+{
+    if (c >= 'a' && c <= 'z')
+        return 0;
+    if (c >= 'A' && c <= 'Z')
+        return 1;
+    if (c == ' ')
+        return 2;
+    if (c >= '0' && c <= '9')
+        return 3;
+    if (c == '\n' || c == '\r')
+        return 4;
+    return c == 0 ? 5 : c >= 128 ? 6 : 7;
+}
+
 /* PPM's confidence (128 + the context's count, 0 if none) in 4 buckets:
  * a count under 128 (or none), under 384, under 896, more. */
 static MDC_INLINE uint32_t conf_bucket(uint32_t confidence)
@@ -338,6 +364,18 @@ static MDC_INLINE uint32_t conf_bucket(uint32_t confidence)
         return 0;
     uint32_t b = (uint32_t)mdc_ilog2(confidence) - 7;
     return b < CONF_BUCKETS - 1 ? b : CONF_BUCKETS - 1;
+}
+
+/* The weight sets the mixers use at a level and at a node (heap index) in
+ * this byte: level_sel and node_sel hold its part of the choice. */
+static MDC_INLINE uint32_t level_set(const mdc_engine *e, uint32_t level)
+{
+    return (level * MATCH_STATES + e->match_state) * LEVEL_CHOICES + e->level_sel;
+}
+
+static MDC_INLINE uint32_t node_set(const mdc_engine *e, uint32_t node)
+{
+    return (node * MATCH_STATES + e->match_state) * NODE_CHOICES + e->node_sel;
 }
 
 /* Stages 1-4 and the calibrator's per-byte context: fills dist.
@@ -383,8 +421,15 @@ static void predict(mdc_engine *e)
         blend_add_slot(dist, e->highctx.pred, w_high, NULL);
 
     dist_finish(dist, e->ppm.o0_max);
-    e->level_sel = (uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence);
-    e->node_sel = e->ppm.confidence >= NODE_SURE_CONF;
+    uint32_t cls = byte_class((uint32_t)(e->hist & 255));
+    e->level_sel = ((uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence)) *
+                       BYTE_CLASSES + cls;
+    e->node_sel = (uint32_t)(e->ppm.confidence >= NODE_SURE_CONF) * BYTE_CLASSES + cls;
+    /* The mixers' weights are 1.5 MiB: this byte's level sets are asked for
+     * now, each node's children's sets one level ahead (mix_node). */
+    if (e->stages & MDC_STAGE_MIX)
+        for (uint32_t level = 0; level < 8; level++)
+            mixer_prefetch(&e->mix_level, level_set(e, level));
     if (e->stages & MDC_STAGE_TWEEDIE)
         tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, dist->max, dist->total);
 }
@@ -418,11 +463,12 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
         e->match_entry[w->level] = entry;
         x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
     }
-    uint32_t level_set =
-        ((uint32_t)w->level * MATCH_STATES + e->match_state) * PPM_ORDERS * CONF_BUCKETS;
-    uint32_t node_set = ((uint32_t)w->node * MATCH_STATES + e->match_state) * 2;
-    int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set + e->level_sel, x);
-    int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set + e->node_sel, x);
+    int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set(e, (uint32_t)w->level), x);
+    int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set(e, (uint32_t)w->node), x);
+    if (w->level < 7) {
+        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node));
+        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node + 1));
+    }
     return clamp_p(squash_t(st, (by_level + by_node) / 2));
 }
 

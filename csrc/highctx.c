@@ -4,7 +4,7 @@
 
 size_t highctx_size(size_t table_bytes)
 {
-    return sizeof(highctx_model) + ctxtab_size(table_bytes);
+    return ctxtab_size(table_bytes);
 }
 
 int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step)

@@ -42,7 +42,7 @@ typedef struct {
  * paper's model, 7 and 2 next to the mixer. */
 int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step);
 void highctx_free(highctx_model *m);
-size_t highctx_size(size_t table_bytes);
+size_t highctx_size(size_t table_bytes); /* what init allocates */
 
 void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail);
 void highctx_predict(highctx_model *m, uint64_t hist, int avail);

@@ -48,6 +48,17 @@ void mixer_free(mixer *m);
 /* The rate of a set after n updates, 16.16. */
 int32_t mixer_rate(const mixer *m, uint32_t n);
 
+/* Ask for the weights of `set` (one line) ahead of mixer_mix. */
+static inline void mixer_prefetch(const mixer *m, uint32_t set)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(m->w + (size_t)set * MIX_LANES);
+#else
+    (void)m;
+    (void)set;
+#endif
+}
+
 /* Mix the MIX_LANES inputs `x` (zero past MIX_INPUTS) with weight set `set`
  * for the node at `level`: returns the stretched output (1/256, within
  * +-2047) and keeps its 16-bit squash for the update. */

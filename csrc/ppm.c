@@ -6,7 +6,7 @@
 
 size_t ppm_size(size_t table_bytes)
 {
-    return sizeof(ppm_model) + 256 * sizeof(ppm_row) + ctxtab_size(table_bytes);
+    return 256 * sizeof(ppm_row) + ctxtab_size(table_bytes);
 }
 
 int ppm_init(ppm_model *m, size_t table_bytes)

@@ -55,6 +55,8 @@ typedef struct {
 
 int ppm_init(ppm_model *m, size_t table_bytes);
 void ppm_free(ppm_model *m);
+/* The memory ppm_init allocates: order 1's rows and the hashed table (the
+ * model itself is the caller's). */
 size_t ppm_size(size_t table_bytes);
 
 void ppm_prefetch(const ppm_model *m, uint64_t hist, int avail);

@@ -36,7 +36,7 @@ static size_t buckets(int steps)
 
 size_t tweedie_size(int steps)
 {
-    return sizeof(tweedie_model) + buckets(steps) * (sizeof(twd_bucket) + sizeof(int16_t));
+    return buckets(steps) * (sizeof(twd_bucket) + sizeof(int16_t));
 }
 
 int tweedie_init(tweedie_model *t, int steps)

@@ -22,7 +22,7 @@ static inline int is_boundary(int c)
 
 size_t word_size(size_t table_bytes)
 {
-    return sizeof(word_model) + ctxtab_size(table_bytes);
+    return ctxtab_size(table_bytes);
 }
 
 int word_init(word_model *w, size_t table_bytes)

@@ -44,7 +44,7 @@ typedef struct {
 
 int word_init(word_model *w, size_t table_bytes);
 void word_free(word_model *w);
-size_t word_size(size_t table_bytes);
+size_t word_size(size_t table_bytes); /* what init allocates */
 
 /* Sets w->pred and w->confidence (0 when it has nothing to say). */
 void word_predict(word_model *w);
