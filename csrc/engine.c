@@ -48,11 +48,10 @@
  * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers'
  * 1.5 MiB) is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
  * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
- * the word model, 6 to
- * each of the five hashed binary context models, and, rounded down to
- * powers of two, 8 to the match history and 1 to each of its five tables. Tables of
- * stages switched off are not allocated. Nothing is allocated after
- * mdc_engine_new.
+ * the word model, 6 to each of the five hashed binary context models, and,
+ * rounded down to powers of two, 8 to the match history and 1 to each of
+ * its five tables. Tables of stages switched off are not allocated.
+ * Nothing is allocated after mdc_engine_new.
  */
 #include "midicoth.h"
 
