@@ -35,6 +35,7 @@ uint32_t apm_p(apm *a, const stretch_table *st, int level, uint32_t p, uint32_t 
     MDC_ASSERT(ctx < a->contexts && x >= 1 && x <= 4095);
     uint32_t j = x >> 7, idx = ctx * 33 + j, w = x & 127;
     a->idx[level] = idx;
+    a->j[level] = j;
     a->w[level] = w;
     return (knot(a, idx, j) * (128 - w) + knot(a, idx + 1, j + 1) * w) >> 7;
 }
@@ -49,7 +50,7 @@ static inline void pull(apm *a, uint32_t idx, uint32_t j, int32_t target, uint32
 void apm_update(apm *a, int level, int bit)
 {
     int32_t target = bit ? 65535 : 0;
-    uint32_t idx = a->idx[level], j = idx % 33;
+    uint32_t idx = a->idx[level], j = a->j[level];
     pull(a, idx, j, target, 128 - a->w[level]);
     pull(a, idx + 1, j + 1, target, a->w[level]);
 }

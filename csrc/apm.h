@@ -22,6 +22,7 @@ typedef struct {
     uint16_t *t;      /* contexts * 33 knots, less the identity's */
     uint32_t contexts;
     uint32_t idx[8];  /* per level: the lower knot used */
+    uint32_t j[8];    /* and its number in the row (idx % 33) */
     uint32_t w[8];    /* and the upper knot's weight (0..127) */
 } apm;
 

@@ -25,6 +25,7 @@ typedef struct {
     uint16_t *t;       /* 16 * slots entries */
     size_t pairs;      /* slot pairs */
     uint64_t hash;     /* this byte's context */
+    uint64_t low[2];   /* the low nibble's two possible contexts (binctx_prefetch_low) */
     uint16_t *nib[2];  /* this byte's slots: high nibble, low nibble */
     uint16_t *at[8];   /* per level: the entry read, for the update */
     uint32_t limit;    /* the count's ceiling, 1..15 */
@@ -54,18 +55,20 @@ static inline void binctx_prefetch(const binctx *b, uint64_t hash)
 
 /* Start a byte in context `hash`: selects the high nibble's slot. */
 void binctx_begin(binctx *b, uint64_t hash);
-/* Ask for both slots the low nibble may use, once 3 bits are known
- * (`node` is the heap index at level 3). */
-void binctx_prefetch_low(const binctx *b, int node);
-/* Select the low nibble's slot (call at level 4). */
+/* Once 3 bits are known (`node` is the heap index at level 3): hashes the
+ * two contexts the low nibble may have and asks for their slots. */
+void binctx_prefetch_low(binctx *b, int node);
+/* Select the low nibble's slot (at level 4, after binctx_prefetch_low:
+ * the high nibble's last bit picks one of its two hashes). */
 void binctx_low(binctx *b, int high_nibble);
 
 /* A node's (heap index 1..255 at `level`) slot entry, 1..15. */
 static inline uint16_t *binctx_entry(const binctx *b, int level, int node)
 {
-    if (level < 4)
-        return &b->nib[0][node];
-    return &b->nib[1][(1 << (level - 4)) | (node & ((1 << (level - 4)) - 1))];
+    /* Within its nibble a node is numbered as in a heap of 15: a leading 1,
+     * then the nibble's bits known so far. */
+    int lead = 1 << (level & 3);
+    return &b->nib[level >> 2][lead | (node & (lead - 1))];
 }
 
 /* 16-bit P(1) at a node; remembers the entry for binctx_update. */
@@ -86,12 +89,14 @@ static inline void binctx_update(binctx *b, int level, int bit)
     uint32_t e = *slot_entry ^ 0x8000u;
     uint32_t n = e & 15;
     int32_t p = (int32_t)(e >> 4);
-    /* p moves toward the bit by |error| * rate / 2^16, rounded toward p. */
+    /* p moves toward the bit by |error| * rate / 2^16, rounded toward p.
+     * Since rate < 2^16, a step is less than the error, so p stays in
+     * 1..4094: it starts at 2048 and never reaches the bit. */
     if (bit)
         p += (int32_t)(((uint32_t)(4095 - p) * rate[n]) >> 16);
     else
         p -= (int32_t)(((uint32_t)p * rate[n]) >> 16);
-    p = p < 1 ? 1 : p > 4094 ? 4094 : p;
+    MDC_ASSERT(p >= 1 && p <= 4094);
     n += n < b->limit;
     *slot_entry = (uint16_t)(((uint32_t)p << 4 | n) ^ 0x8000u);
 }

@@ -46,7 +46,7 @@
  *
  * Memory: the budget (a power of two, MiB) less the fixed part (the
  * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers'
- * 1.5 MiB) is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
+ * 1.4 MiB) is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
  * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
  * the word model, 6 to each of the five hashed binary context models, and,
  * rounded down to powers of two, 8 to the match history and 1 to each of
@@ -202,8 +202,11 @@ typedef struct {
  * and the two maps. It is a constant, not their sizeof sum, because every
  * table's size follows from it: a sum of struct sizes would differ between
  * platforms (pointer width, alignment of 64-bit fields), and so would the
- * tables, the hashes' reductions and the coded bytes. This is that sum on a
- * 64-bit (LP64) build of model 5; 32-bit builds need a little less. */
+ * tables, the hashes' reductions and the coded bytes. This was that sum on
+ * a 64-bit (LP64) build of model 5 as 0.5.0 released it; 32-bit builds
+ * need a little less. Since 0.5.1 the mixers keep their counters in their
+ * weight lines, which takes 176 KiB off the sum: the constant stays, since
+ * changing it would change the coded bytes. */
 #define FIXED_BYTES 10893960u
 
 static uint64_t pow2_floor(uint64_t x)
@@ -218,7 +221,7 @@ static uint64_t pow2_floor(uint64_t x)
 static size_t fixed_bytes(void)
 {
     return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + ppm_size(0) + binctx_size(256 * 17 * 64) +
-           (LEVEL_SETS + NODE_SETS) * (MIX_LANES + 2) * sizeof(int32_t) +
+           (LEVEL_SETS + NODE_SETS) * MIX_LANES * sizeof(int32_t) +
            apm_size(FINAL_APM_CONTEXTS) + apm_size(256 * MATCH_STATES); /* final and settled maps */
 }
 
@@ -424,7 +427,7 @@ static void predict(mdc_engine *e)
     e->level_sel = ((uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence)) *
                        BYTE_CLASSES + cls;
     e->node_sel = (uint32_t)(e->ppm.confidence >= NODE_SURE_CONF) * BYTE_CLASSES + cls;
-    /* The mixers' weights are 1.5 MiB: this byte's level sets are asked for
+    /* The mixers' weights are 1.4 MiB: this byte's level sets are asked for
      * now, each node's children's sets one level ahead (mix_node). */
     if (e->stages & MDC_STAGE_MIX)
         for (uint32_t level = 0; level < 8; level++)

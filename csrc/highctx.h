@@ -34,6 +34,8 @@ typedef struct {
     int max_order;                         /* 8, or 7 when the mixer is on */
     int step;                              /* orders min_order, +step, .. max_order */
     ctx_slot *slot[HIGHCTX_MAX_ORDER + 1]; /* this byte's contexts */
+    uint64_t hashed;                       /* the history whose hashes are in hash[] */
+    uint64_t hash[HIGHCTX_MAX_ORDER + 1];  /* its context hashes (kept by highctx_prefetch) */
     const ctx_slot *pred;                  /* the one that predicts, or NULL */
     uint32_t confidence;                   /* 16-bit */
 } highctx_model;
@@ -44,7 +46,7 @@ int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step);
 void highctx_free(highctx_model *m);
 size_t highctx_size(size_t table_bytes); /* what init allocates */
 
-void highctx_prefetch(const highctx_model *m, uint64_t hist, int avail);
+void highctx_prefetch(highctx_model *m, uint64_t hist, int avail);
 void highctx_predict(highctx_model *m, uint64_t hist, int avail);
 void highctx_update(highctx_model *m, int byte);
 

@@ -13,25 +13,21 @@ int mixer_init(mixer *m, uint32_t sets, int32_t lr)
     m->sets = sets;
     m->lr = lr;
     m->w = malloc((size_t)sets * MIX_LANES * sizeof(int32_t));
-    m->seen = calloc(sets, sizeof(uint32_t));
-    m->rate = malloc((size_t)sets * sizeof(int32_t));
-    if (!m->w || !m->seen || !m->rate)
+    if (!m->w)
         return -1;
-    for (uint32_t i = 0; i < sets * MIX_LANES; i++)
-        m->w[i] = i % MIX_LANES < 8 ? MIX_START : 0;
-    for (uint32_t i = 0; i < sets; i++)
-        m->rate[i] = mixer_rate(m, 0);
+    for (uint32_t set = 0; set < sets; set++) {
+        int32_t *w = m->w + (size_t)set * MIX_LANES;
+        for (int i = 0; i < MIX_LANES; i++)
+            w[i] = i < 8 ? MIX_START : 0;
+        w[MIX_RATE] = mixer_rate(m, 0);
+    }
     return 0;
 }
 
 void mixer_free(mixer *m)
 {
     free(m->w);
-    free(m->seen);
-    free(m->rate);
     m->w = NULL;
-    m->seen = NULL;
-    m->rate = NULL;
 }
 
 int32_t mixer_rate(const mixer *m, uint32_t n)

@@ -11,9 +11,12 @@
  * keeps a division out of the per-bit path. Weights start at 1/8 on the
  * first 8 inputs, 0 on the rest (bias, match).
  *
- * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set's
- * weights are one 64-byte line and both loops are whole vectors of 32-bit
- * lanes. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
+ * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set
+ * is one 64-byte line and both loops are whole vectors of 32-bit lanes. The
+ * line also holds the set's update count and rate (MIX_SEEN, MIX_RATE),
+ * where the inputs are zero: the dot product adds nothing for them and the
+ * update, over the first MIX_WEIGHTS lanes, leaves them alone. So an update
+ * touches only the line its mix read. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
  * x_i * step is below 2^30 in magnitude and no lane needs 64 bits. Terms
  * are rounded to nearest by adding 2^30 (making them non-negative) before
  * the shift, so no negative number is ever shifted.
@@ -21,7 +24,7 @@
  * The functions are inline so that they take the vector width of the
  * engine's cloned coding loops.
  *
- * Memory: sets * (MIX_LANES + 2) 32-bit words.
+ * Memory: sets * MIX_LANES 32-bit words.
  */
 #ifndef MDC_MIXER_H
 #define MDC_MIXER_H
@@ -32,11 +35,14 @@
 #define MIX_LANES 16
 #define MIX_WMAX ((1 << 19) - 1)
 #define MIX_RATE_EVERY 16
+#define MIX_WEIGHTS 12 /* lanes updated: the inputs' and two zeros, a whole vector and a half */
+#define MIX_SEEN 14    /* lane of the set's updates so far (saturating at INT32_MAX) */
+#define MIX_RATE 15    /* lane of its current rate, 16.16 (< 2^19) */
+_Static_assert(MIX_INPUTS <= MIX_WEIGHTS && MIX_WEIGHTS <= MIX_SEEN && MIX_RATE < MIX_LANES,
+               "the counters sit past every updated lane");
 
 typedef struct {
-    int32_t *w;                  /* sets * MIX_LANES, 16.16 */
-    uint32_t *seen;              /* per set: updates so far, saturating */
-    int32_t *rate;               /* per set: the current rate, 16.16 (< 2^19) */
+    int32_t *w;                  /* sets * MIX_LANES: weights 16.16, then the counters */
     uint32_t sets;
     int32_t lr;                  /* base learning rate, 16.16 */
     uint32_t set[8];             /* per level: the weight set used */
@@ -83,14 +89,16 @@ static inline void mixer_update(mixer *m, int level, int bit, const int32_t *res
 {
     uint32_t set = m->set[level];
     int32_t *restrict w = m->w + (size_t)set * MIX_LANES;
-    uint32_t n = m->seen[set];
+    /* Past 2^28 updates the rate is lr alone (mixer_rate): where the count
+     * saturates no longer matters. */
+    int32_t n = w[MIX_SEEN];
     if (n % MIX_RATE_EVERY == 0)
-        m->rate[set] = mixer_rate(m, n);
-    m->seen[set] = n + (n < 0xFFFFFFFFu);
+        w[MIX_RATE] = mixer_rate(m, (uint32_t)n);
+    w[MIX_SEEN] = n + (n < INT32_MAX);
     int32_t err = (bit ? 65535 : 0) - (int32_t)m->p[level]; /* |err| < 2^16 */
     /* |step| < 2^16 * 4.5 < 2^19 / 1.7, so |x * step| < 2^30 */
-    int32_t step = (int32_t)((int64_t)err * m->rate[set] / 65536);
-    for (int i = 0; i < MIX_LANES; i++) {
+    int32_t step = (int32_t)((int64_t)err * w[MIX_RATE] / 65536);
+    for (int i = 0; i < MIX_WEIGHTS; i++) {
         uint32_t biased = (uint32_t)(x[i] * step) + (1u << 30) + (1u << 15);
         int32_t v = w[i] + (int32_t)(biased >> 16) - (1 << 14);
         v = v > MIX_WMAX ? MIX_WMAX : v;

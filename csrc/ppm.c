@@ -4,6 +4,20 @@
 
 #include "alloc.h"
 
+static inline uint64_t order_hash(uint64_t hist, int order)
+{
+    return mdc_ctx_hash(hist, 0, order, 0x505050u);
+}
+
+/* The context hashes of `hist`, for every order (a pure function of it):
+ * ppm_prefetch computes them and ppm_predict finds them ready. */
+static void hash_orders(ppm_model *m, uint64_t hist)
+{
+    m->hashed = hist;
+    for (int k = 2; k <= PPM_MAX_ORDER; k++)
+        m->hash[k] = order_hash(hist, k);
+}
+
 size_t ppm_size(size_t table_bytes)
 {
     return 256 * sizeof(ppm_row) + ctxtab_size(table_bytes);
@@ -17,6 +31,7 @@ int ppm_init(ppm_model *m, size_t table_bytes)
         ppm_free(m);
         return -1;
     }
+    hash_orders(m, 0);
     return 0;
 }
 
@@ -27,15 +42,11 @@ void ppm_free(ppm_model *m)
     ctxtab_free(&m->tab);
 }
 
-static inline uint64_t order_hash(uint64_t hist, int order)
+void ppm_prefetch(ppm_model *m, uint64_t hist, int avail)
 {
-    return mdc_ctx_hash(hist, 0, order, 0x505050u);
-}
-
-void ppm_prefetch(const ppm_model *m, uint64_t hist, int avail)
-{
+    hash_orders(m, hist);
     for (int k = 2; k <= PPM_MAX_ORDER && k <= avail; k++)
-        ctxtab_prefetch(&m->tab, order_hash(hist, k));
+        ctxtab_prefetch(&m->tab, m->hash[k]);
 }
 
 /* A context gives `mass` * count / (n + d) to each byte not yet excluded,
@@ -83,6 +94,8 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
     int nlist = 0;
 
     memset(excluded, 0, sizeof(excluded));
+    if (hist != m->hashed)
+        hash_orders(m, hist);
     m->order = -1;
     m->confidence = 0;
 
@@ -91,7 +104,7 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
         if (avail < k)
             continue;
         /* Claimed now so that the update needs no second look-up. */
-        ctx_slot *s = ctxtab_get(&m->tab, order_hash(hist, k));
+        ctx_slot *s = ctxtab_get(&m->tab, m->hash[k]);
         m->slot[k] = s;
         if (s->total == 0)
             continue;

@@ -49,6 +49,8 @@ typedef struct {
     ppm_row *o1;                /* [previous byte] */
     ctxtab tab;                 /* orders 2..4 */
     ctx_slot *slot[PPM_MAX_ORDER + 1]; /* this byte's contexts (orders 2..4) */
+    uint64_t hashed;            /* the history whose context hashes are in hash[] */
+    uint64_t hash[PPM_MAX_ORDER + 1]; /* its orders 2..4 (kept by ppm_prefetch) */
     int order;                  /* highest order that predicted, -1 if none */
     uint32_t confidence;        /* 128 + count of that context; 0 if none */
 } ppm_model;
@@ -59,7 +61,7 @@ void ppm_free(ppm_model *m);
  * model itself is the caller's). */
 size_t ppm_size(size_t table_bytes);
 
-void ppm_prefetch(const ppm_model *m, uint64_t hist, int avail);
+void ppm_prefetch(ppm_model *m, uint64_t hist, int avail);
 /* Start dist with PPM's share `mass` (at most 2^24, the old scale: dist.h
  * multiplies by 2^DIST_FRAC). `hist` holds the last bytes (most recent
  * lowest), `avail` how many exist (up to 8). */
