@@ -59,14 +59,6 @@ void binctx_begin(binctx *b, uint64_t hash)
     b->nib[1] = NULL;
 }
 
-void binctx_prefetch_low(binctx *b, int node)
-{
-    for (int j = 0; j < 2; j++) {
-        b->low[j] = binctx_low_hash(b->hash, ((node << 1) | j) & 15);
-        binctx_prefetch(b, b->low[j]);
-    }
-}
-
 void binctx_low(binctx *b, int high_nibble)
 {
     b->nib[1] = find(b, b->low[high_nibble & 1], b->nib[0]);

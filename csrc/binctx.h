@@ -57,7 +57,14 @@ static inline void binctx_prefetch(const binctx *b, uint64_t hash)
 void binctx_begin(binctx *b, uint64_t hash);
 /* Once 3 bits are known (`node` is the heap index at level 3): hashes the
  * two contexts the low nibble may have and asks for their slots. */
-void binctx_prefetch_low(binctx *b, int node);
+static inline void binctx_prefetch_low(binctx *b, int node)
+{
+    for (int j = 0; j < 2; j++) {
+        b->low[j] = binctx_low_hash(b->hash, ((node << 1) | j) & 15);
+        binctx_prefetch(b, b->low[j]);
+    }
+}
+
 /* Select the low nibble's slot (at level 4, after binctx_prefetch_low:
  * the high nibble's last bit picks one of its two hashes). */
 void binctx_low(binctx *b, int high_nibble);

@@ -14,15 +14,16 @@ void dist_finish(mdc_dist *d, uint32_t o0_max)
      * by these two. */
     uint64_t max = d->r0 * o0_max + DIST_FLOOR;
     max = d->each + DIST_FLOOR > max ? d->each + DIST_FLOOR : max;
+    for (int h = 0; h < 16; h++)
+        d->nibble[h] = 0;
     for (int i = 0; i < d->n; i++) {
-        int leaf = (int)d->leaf[i];
-        uint64_t p = (uint64_t)(d->w[i] + (int64_t)dist_dense(d, leaf, 8));
+        int byte = d->byte[i];
+        int64_t w = d->weight[byte];
+        uint64_t p = (uint64_t)(w + (int64_t)dist_dense(d, 256 + byte, 8));
         max = p > max ? p : max;
-        sparse += d->w[i];
-        d->at[leaf - 256] = 0;
+        sparse += w;
+        d->nibble[byte >> 4] += w;
     }
-    for (int i = d->n; i % DIST_LANES; i++)
-        d->leaf[i] = d->w[i] = 0;
     d->total = (uint64_t)((int64_t)dist_dense(d, 1, 0) + sparse);
     d->max = max;
 }

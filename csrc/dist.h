@@ -16,8 +16,12 @@
  *
  * Everything is linear in the bytes, so a node's mass is the sum of its two
  * halves exactly, and the walk needs one half per level: the dense part
- * from the trees, the sparse part from the entries that fall in it (a few
- * dozen at most in text: one per byte, whatever adds to it).
+ * from the trees, the sparse part from the entries that fall in it. The
+ * entries are kept by byte (`weight`, zero for a byte without one), and
+ * dist_finish sums them per high nibble, so a half of the upper four
+ * levels adds 8, 4, 2 or 1 nibble sums and a half of the lower four as
+ * many bytes' weights: 30 additions a byte, however many entries there are
+ * (a few dozen in text; the walk once read them all at every level).
  *
  * Scale: masses are integers in units of 2^-DIST_FRAC of the old 2^24 scale
  * (MDC_DIST_ONE), so a whole distribution is about 2^31 and a node mass
@@ -32,19 +36,16 @@
 
 #define DIST_FRAC 7
 #define DIST_FLOOR (1u << DIST_FRAC)
-#define DIST_MAX_ENTRIES 256 /* one per byte */
-#define DIST_LANES 4 /* the walk reads entries in vectors of 4 */
 
 typedef struct {
     const uint32_t *t1, *t0; /* heap sum trees: [1] all, [256 + c] byte c */
     const uint16_t *seen0;   /* heap tree of bytes order 0 has seen */
     uint64_t r1, r0, each;   /* masses per order-1 count, order-0 count, unseen byte */
-    int n;                   /* entries, one per byte */
-    /* per entry: 256 + its byte, the byte's leaf in the heap, and its weight;
-     * past n, up to a multiple of DIST_LANES, zeros */
-    int64_t leaf[DIST_MAX_ENTRIES + DIST_LANES];
-    int64_t w[DIST_MAX_ENTRIES + DIST_LANES];
-    uint16_t at[256];        /* 1 + the entry of a byte, 0 if none */
+    int n;                   /* entries */
+    uint8_t byte[256];       /* the bytes with an entry, in the order they came */
+    uint8_t has[256];        /* whether a byte has an entry */
+    int64_t weight[256];     /* each byte's entry, 0 without one */
+    int64_t nibble[16];      /* the entries' sums per high nibble (dist_finish) */
     uint64_t total, max;     /* set by dist_finish */
 } mdc_dist;
 
@@ -52,10 +53,15 @@ typedef struct {
  * index empty again after each byte). */
 void dist_init(mdc_dist *d);
 
-/* Start a byte's distribution with its dense part and no entries. */
+/* Start a byte's distribution with its dense part and no entries (the
+ * last byte's entries are cleared here: the walk read them until now). */
 static inline void dist_begin(mdc_dist *d, const uint32_t *t1, const uint32_t *t0,
                               const uint16_t *seen0, uint64_t r1, uint64_t r0, uint64_t each)
 {
+    for (int i = 0; i < d->n; i++) {
+        d->weight[d->byte[i]] = 0;
+        d->has[d->byte[i]] = 0;
+    }
     d->t1 = t1;
     d->t0 = t0;
     d->seen0 = seen0;
@@ -68,18 +74,17 @@ static inline void dist_begin(mdc_dist *d, const uint32_t *t1, const uint32_t *t
 /* Add the first entry of `byte`, which has none yet. */
 static inline void dist_append(mdc_dist *d, int byte, int64_t weight)
 {
-    MDC_ASSERT(d->n < DIST_MAX_ENTRIES && d->at[byte] == 0);
-    d->leaf[d->n] = 256 + byte;
-    d->w[d->n] = weight;
-    d->at[byte] = (uint16_t)++d->n;
+    MDC_ASSERT(d->n < 256 && !d->has[byte]);
+    d->byte[d->n++] = (uint8_t)byte;
+    d->has[byte] = 1;
+    d->weight[byte] = weight;
 }
 
 /* Add `weight` to `byte`'s entry. */
 static inline void dist_add(mdc_dist *d, int byte, int64_t weight)
 {
-    int i = d->at[byte];
-    if (i)
-        d->w[i - 1] += weight;
+    if (d->has[byte])
+        d->weight[byte] += weight;
     else
         dist_append(d, byte, weight);
 }
@@ -92,27 +97,26 @@ static inline uint64_t dist_dense(const mdc_dist *d, int node, int level)
            (uint64_t)len * DIST_FLOOR;
 }
 
-/* The mass of the left half of `node` at `level`. An entry is in it when
- * its leaf, shifted up to level + 1, is that half's heap index: a test
- * without branches, and no entry ever moves. */
+/* The mass of the left half of `node` at `level`: its bytes are the
+ * `len` from `first`, whole nibbles in the upper four levels. */
 static inline uint64_t dist_left(const mdc_dist *d, int node, int level)
 {
-    int shift = 7 - level;
-    int64_t half = 2 * node, acc[DIST_LANES] = {0}, sparse = 0;
-    /* whole vectors: the entries are padded with zeros to DIST_LANES */
-    for (int i = 0; i < d->n; i += DIST_LANES)
-        for (int j = 0; j < DIST_LANES; j++)
-            acc[j] += d->w[i + j] & -(int64_t)((d->leaf[i + j] >> shift) == half);
-    for (int j = 0; j < DIST_LANES; j++)
-        sparse += acc[j];
+    int len = 128 >> level, first = (2 * node << (7 - level)) - 256;
+    int64_t sparse = 0;
+    if (level < 4)
+        for (int i = 0; i < len / 16; i++)
+            sparse += d->nibble[first / 16 + i];
+    else
+        for (int i = 0; i < len; i++)
+            sparse += d->weight[first + i];
     return (uint64_t)((int64_t)dist_dense(d, 2 * node, level + 1) + sparse);
 }
 
 /* Once every stage has added its part: the total mass and the largest
  * byte's (that of a byte with an entry, or order 0's most frequent or an
  * unseen byte otherwise: the calibrator's shape bin needs only its size).
- * `o0_max` is order 0's largest count. Clears the entries' index, ready for
- * the next byte (the entries stay for the walk). */
+ * `o0_max` is order 0's largest count. Sums the entries per high nibble
+ * for the walk. */
 void dist_finish(mdc_dist *d, uint32_t o0_max);
 
 #endif

@@ -468,10 +468,11 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
     int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set(e, (uint32_t)w->level), x);
     int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set(e, (uint32_t)w->node), x);
     if (w->level < 7) {
-        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node));
-        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node + 1));
+        uint32_t left = node_set(e, 2 * (uint32_t)w->node);
+        mixer_prefetch(&e->mix_node, left);
+        mixer_prefetch(&e->mix_node, left + MATCH_STATES * NODE_CHOICES); /* the right child's */
     }
-    return clamp_p(squash_t(st, (by_level + by_node) / 2));
+    return squash_t(st, (by_level + by_node) / 2);
 }
 
 /* Whether the walk's node is settled (see SETTLED_BLEND); marks it so. */

@@ -14,9 +14,9 @@
  * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set
  * is one 64-byte line and both loops are whole vectors of 32-bit lanes. The
  * line also holds the set's update count and rate (MIX_SEEN, MIX_RATE),
- * where the inputs are zero: the dot product adds nothing for them and the
- * update, over the first MIX_WEIGHTS lanes, leaves them alone. So an update
- * touches only the line its mix read. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
+ * where the inputs are zero: the dot product adds nothing for them, and
+ * the update, which runs over whole vectors too, puts them back after. So
+ * an update touches only the line its mix read. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
  * x_i * step is below 2^30 in magnitude and no lane needs 64 bits. Terms
  * are rounded to nearest by adding 2^30 (making them non-negative) before
  * the shift, so no negative number is ever shifted.
@@ -35,11 +35,10 @@
 #define MIX_LANES 16
 #define MIX_WMAX ((1 << 19) - 1)
 #define MIX_RATE_EVERY 16
-#define MIX_WEIGHTS 12 /* lanes updated: the inputs' and two zeros, a whole vector and a half */
-#define MIX_SEEN 14    /* lane of the set's updates so far (saturating at INT32_MAX) */
-#define MIX_RATE 15    /* lane of its current rate, 16.16 (< 2^19) */
-_Static_assert(MIX_INPUTS <= MIX_WEIGHTS && MIX_WEIGHTS <= MIX_SEEN && MIX_RATE < MIX_LANES,
-               "the counters sit past every updated lane");
+#define MIX_SEEN 14 /* lane of the set's updates so far (saturating at INT32_MAX) */
+#define MIX_RATE 15 /* lane of its current rate, 16.16 (< 2^19) */
+_Static_assert(MIX_INPUTS <= MIX_SEEN && MIX_SEEN < MIX_RATE && MIX_RATE < MIX_LANES,
+               "the counters sit where the inputs are zero");
 
 typedef struct {
     int32_t *w;                  /* sets * MIX_LANES: weights 16.16, then the counters */
@@ -80,7 +79,7 @@ static inline int32_t mixer_mix(mixer *m, const stretch_table *st, int level, ui
     int32_t s = (int32_t)(((uint32_t)dot + (1u << 30) + (1u << 7)) >> 8) - (1 << 22);
     s = s > STRETCH_MAX ? STRETCH_MAX : s < -STRETCH_MAX ? -STRETCH_MAX : s;
     m->set[level] = set;
-    m->p[level] = clamp_p(squash_t(st, s));
+    m->p[level] = squash_t(st, s);
     return s;
 }
 
@@ -92,18 +91,20 @@ static inline void mixer_update(mixer *m, int level, int bit, const int32_t *res
     /* Past 2^28 updates the rate is lr alone (mixer_rate): where the count
      * saturates no longer matters. */
     int32_t n = w[MIX_SEEN];
-    if (n % MIX_RATE_EVERY == 0)
-        w[MIX_RATE] = mixer_rate(m, (uint32_t)n);
-    w[MIX_SEEN] = n + (n < INT32_MAX);
+    int32_t rate = n % MIX_RATE_EVERY == 0 ? mixer_rate(m, (uint32_t)n) : w[MIX_RATE];
     int32_t err = (bit ? 65535 : 0) - (int32_t)m->p[level]; /* |err| < 2^16 */
     /* |step| < 2^16 * 4.5 < 2^19 / 1.7, so |x * step| < 2^30 */
-    int32_t step = (int32_t)((int64_t)err * w[MIX_RATE] / 65536);
-    for (int i = 0; i < MIX_WEIGHTS; i++) {
+    int32_t step = (int32_t)((int64_t)err * rate / 65536);
+    /* Every lane, in whole vectors: the counters' inputs are zero, but the
+     * clamp would cap the count, so both are stored after the loop. */
+    for (int i = 0; i < MIX_LANES; i++) {
         uint32_t biased = (uint32_t)(x[i] * step) + (1u << 30) + (1u << 15);
         int32_t v = w[i] + (int32_t)(biased >> 16) - (1 << 14);
         v = v > MIX_WMAX ? MIX_WMAX : v;
         w[i] = v < -MIX_WMAX ? -MIX_WMAX : v;
     }
+    w[MIX_SEEN] = n + (n < INT32_MAX);
+    w[MIX_RATE] = rate;
 }
 
 #endif

@@ -47,10 +47,11 @@ static inline void stretch_init(stretch_table *s)
         s->squash[i] = (uint16_t)squash(i - 2048);
 }
 
-/* squash(x) by table: the same values. */
+/* squash(x) by table, for x already within +-STRETCH_MAX: 22..65514, so
+ * never a probability the coder must clamp. */
 static inline uint32_t squash_t(const stretch_table *s, int32_t x)
 {
-    x = x > STRETCH_MAX ? STRETCH_MAX : x < -STRETCH_MAX ? -STRETCH_MAX : x;
+    MDC_ASSERT(x >= -STRETCH_MAX && x <= STRETCH_MAX);
     return s->squash[x + 2048];
 }
 
