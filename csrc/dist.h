@@ -49,8 +49,8 @@ typedef struct {
     uint64_t total, max;     /* set by dist_finish */
 } mdc_dist;
 
-/* Start an empty distribution, once per engine (dist_finish leaves the byte
- * index empty again after each byte). */
+/* Start an empty distribution, once per engine (each dist_begin then
+ * clears the last byte's entries). */
 void dist_init(mdc_dist *d);
 
 /* Start a byte's distribution with its dense part and no entries (the

@@ -16,10 +16,11 @@
  * line also holds the set's update count and rate (MIX_SEEN, MIX_RATE),
  * where the inputs are zero: the dot product adds nothing for them, and
  * the update, which runs over whole vectors too, puts them back after. So
- * an update touches only the line its mix read. Weights stay within +-MIX_WMAX (+-8), so every product x_i w_i and
- * x_i * step is below 2^30 in magnitude and no lane needs 64 bits. Terms
- * are rounded to nearest by adding 2^30 (making them non-negative) before
- * the shift, so no negative number is ever shifted.
+ * an update touches only the line its mix read. Weights stay within
+ * +-MIX_WMAX (+-8), so every product x_i w_i and x_i * step is below 2^30
+ * in magnitude and no lane needs 64 bits. Terms are rounded to nearest by
+ * adding 2^30 (making them non-negative) before the shift, so no negative
+ * number is ever shifted.
  *
  * The functions are inline so that they take the vector width of the
  * engine's cloned coding loops.
