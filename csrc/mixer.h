@@ -36,10 +36,15 @@
 #define MIX_LANES 16
 #define MIX_WMAX ((1 << 19) - 1)
 #define MIX_RATE_EVERY 16
-#define MIX_SEEN 14 /* lane of the set's updates so far (saturating at INT32_MAX) */
+#define MIX_SEEN 14 /* lane of the set's updates so far (saturating at MIX_SEEN_MAX) */
 #define MIX_RATE 15 /* lane of its current rate, 16.16 (< 2^19) */
 _Static_assert(MIX_INPUTS <= MIX_SEEN && MIX_SEEN < MIX_RATE && MIX_RATE < MIX_LANES,
                "the counters sit where the inputs are zero");
+/* Where the count stops: past 2^28 updates the rate is lr alone
+ * (mixer_rate), so it makes no difference; 2^30 - 1 leaves the update's
+ * loop room to add its 2^14 to the lane without overflow, and, not being
+ * a multiple of MIX_RATE_EVERY, no rate to recompute at every update. */
+#define MIX_SEEN_MAX ((1 << 30) - 1)
 
 typedef struct {
     int32_t *w;                  /* sets * MIX_LANES: weights 16.16, then the counters */
@@ -89,8 +94,6 @@ static inline void mixer_update(mixer *m, int level, int bit, const int32_t *res
 {
     uint32_t set = m->set[level];
     int32_t *restrict w = m->w + (size_t)set * MIX_LANES;
-    /* Past 2^28 updates the rate is lr alone (mixer_rate): where the count
-     * saturates no longer matters. */
     int32_t n = w[MIX_SEEN];
     int32_t rate = n % MIX_RATE_EVERY == 0 ? mixer_rate(m, (uint32_t)n) : w[MIX_RATE];
     int32_t err = (bit ? 65535 : 0) - (int32_t)m->p[level]; /* |err| < 2^16 */
@@ -104,7 +107,7 @@ static inline void mixer_update(mixer *m, int level, int bit, const int32_t *res
         v = v > MIX_WMAX ? MIX_WMAX : v;
         w[i] = v < -MIX_WMAX ? -MIX_WMAX : v;
     }
-    w[MIX_SEEN] = n + (n < INT32_MAX);
+    w[MIX_SEEN] = n + (n < MIX_SEEN_MAX);
     w[MIX_RATE] = rate;
 }
 
