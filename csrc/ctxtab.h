@@ -36,6 +36,31 @@ typedef struct {
     size_t buckets;
 } ctxtab;
 
+/* A model's context hashes, orders `lo` to `hi` in steps of `step`, for
+ * the last history asked about: a model's prefetch computes them as soon as
+ * the history is known, and its predict, asking again for the same
+ * history, finds them ready. Zeroed, it holds nothing. */
+#define CTX_HASH_ORDERS 9 /* orders 0..8 */
+
+typedef struct {
+    uint64_t hist;
+    int valid;
+    uint64_t of[CTX_HASH_ORDERS];
+} ctx_hashes;
+
+static inline const uint64_t *ctx_hashes_of(ctx_hashes *h, uint64_t hist, int lo, int hi,
+                                            int step, uint64_t salt)
+{
+    MDC_ASSERT(lo >= 1 && hi < CTX_HASH_ORDERS && step >= 1);
+    if (!h->valid || h->hist != hist) {
+        for (int k = lo; k <= hi; k += step)
+            h->of[k] = mdc_ctx_hash(hist, 0, k, salt);
+        h->hist = hist;
+        h->valid = 1;
+    }
+    return h->of;
+}
+
 static inline ctx_slot *ctxtab_bucket(const ctxtab *t, uint64_t hash)
 {
     return t->slots + mdc_reduce(hash, t->buckets) * CTX_BUCKET;

@@ -2,18 +2,10 @@
 
 #include <string.h>
 
-static inline uint64_t order_hash(uint64_t hist, int order)
+/* The context hashes of the model's orders of `hist`. */
+static inline const uint64_t *order_hashes(highctx_model *m, uint64_t hist)
 {
-    return mdc_ctx_hash(hist, 0, order, 0x4843u);
-}
-
-/* The context hashes of `hist` for the model's orders (a pure function of
- * it): highctx_prefetch computes them and highctx_predict finds them ready. */
-static void hash_orders(highctx_model *m, uint64_t hist)
-{
-    m->hashed = hist;
-    for (int k = m->min_order; k <= m->max_order; k += m->step)
-        m->hash[k] = order_hash(hist, k);
+    return ctx_hashes_of(&m->hashes, hist, m->min_order, m->max_order, m->step, 0x4843u);
 }
 
 size_t highctx_size(size_t table_bytes)
@@ -27,7 +19,6 @@ int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step)
     m->min_order = HIGHCTX_MIN_ORDER;
     m->max_order = max_order;
     m->step = step;
-    hash_orders(m, 0);
     return ctxtab_init(&m->tab, table_bytes);
 }
 
@@ -38,22 +29,21 @@ void highctx_free(highctx_model *m)
 
 void highctx_prefetch(highctx_model *m, uint64_t hist, int avail)
 {
-    hash_orders(m, hist);
+    const uint64_t *hash = order_hashes(m, hist);
     for (int k = m->min_order; k <= m->max_order && k <= avail; k += m->step)
-        ctxtab_prefetch(&m->tab, m->hash[k]);
+        ctxtab_prefetch(&m->tab, hash[k]);
 }
 
 void highctx_predict(highctx_model *m, uint64_t hist, int avail)
 {
     m->pred = NULL;
     m->confidence = 0;
-    if (hist != m->hashed)
-        hash_orders(m, hist);
+    const uint64_t *hash = order_hashes(m, hist);
     for (int k = m->max_order; k >= m->min_order; k -= m->step) {
         m->slot[k] = NULL;
         if (avail < k)
             continue;
-        ctx_slot *s = ctxtab_get(&m->tab, m->hash[k]);
+        ctx_slot *s = ctxtab_get(&m->tab, hash[k]);
         m->slot[k] = s;
         if (m->pred || s->total < 4)
             continue;

@@ -27,6 +27,7 @@
 /* Next to the mixer: orders 5 and 7. */
 #define HIGHCTX_MIXED_MAX_ORDER 7
 #define HIGHCTX_MIXED_STEP 2
+_Static_assert(HIGHCTX_MAX_ORDER < CTX_HASH_ORDERS, "ctx_hashes holds every order");
 
 typedef struct {
     ctxtab tab;
@@ -34,8 +35,7 @@ typedef struct {
     int max_order;                         /* 8, or 7 when the mixer is on */
     int step;                              /* orders min_order, +step, .. max_order */
     ctx_slot *slot[HIGHCTX_MAX_ORDER + 1]; /* this byte's contexts */
-    uint64_t hashed;                       /* the history whose hashes are in hash[] */
-    uint64_t hash[HIGHCTX_MAX_ORDER + 1];  /* its context hashes (kept by highctx_prefetch) */
+    ctx_hashes hashes;                     /* this byte's contexts' hashes (highctx_prefetch's) */
     const ctx_slot *pred;                  /* the one that predicts, or NULL */
     uint32_t confidence;                   /* 16-bit */
 } highctx_model;

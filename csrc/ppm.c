@@ -4,18 +4,10 @@
 
 #include "alloc.h"
 
-static inline uint64_t order_hash(uint64_t hist, int order)
+/* The context hashes of orders 2..4 of `hist`. */
+static inline const uint64_t *order_hashes(ppm_model *m, uint64_t hist)
 {
-    return mdc_ctx_hash(hist, 0, order, 0x505050u);
-}
-
-/* The context hashes of `hist`, for every order (a pure function of it):
- * ppm_prefetch computes them and ppm_predict finds them ready. */
-static void hash_orders(ppm_model *m, uint64_t hist)
-{
-    m->hashed = hist;
-    for (int k = 2; k <= PPM_MAX_ORDER; k++)
-        m->hash[k] = order_hash(hist, k);
+    return ctx_hashes_of(&m->hashes, hist, 2, PPM_MAX_ORDER, 1, 0x505050u);
 }
 
 size_t ppm_size(size_t table_bytes)
@@ -31,7 +23,6 @@ int ppm_init(ppm_model *m, size_t table_bytes)
         ppm_free(m);
         return -1;
     }
-    hash_orders(m, 0);
     return 0;
 }
 
@@ -44,9 +35,9 @@ void ppm_free(ppm_model *m)
 
 void ppm_prefetch(ppm_model *m, uint64_t hist, int avail)
 {
-    hash_orders(m, hist);
+    const uint64_t *hash = order_hashes(m, hist);
     for (int k = 2; k <= PPM_MAX_ORDER && k <= avail; k++)
-        ctxtab_prefetch(&m->tab, m->hash[k]);
+        ctxtab_prefetch(&m->tab, hash[k]);
 }
 
 /* A context gives `mass` * count / (n + d) to each byte not yet excluded,
@@ -93,9 +84,8 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
     uint64_t share[256];
     int nlist = 0;
 
+    const uint64_t *hash = order_hashes(m, hist);
     memset(excluded, 0, sizeof(excluded));
-    if (hist != m->hashed)
-        hash_orders(m, hist);
     m->order = -1;
     m->confidence = 0;
 
@@ -104,7 +94,7 @@ void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist
         if (avail < k)
             continue;
         /* Claimed now so that the update needs no second look-up. */
-        ctx_slot *s = ctxtab_get(&m->tab, m->hash[k]);
+        ctx_slot *s = ctxtab_get(&m->tab, hash[k]);
         m->slot[k] = s;
         if (s->total == 0)
             continue;

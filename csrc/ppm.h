@@ -34,6 +34,7 @@
 #include "dist.h"
 
 #define PPM_MAX_ORDER 4
+_Static_assert(PPM_MAX_ORDER < CTX_HASH_ORDERS, "ctx_hashes holds every order");
 
 typedef struct {
     uint32_t tree[512];         /* heap sum tree: [256 + c] the count of byte c
@@ -49,8 +50,7 @@ typedef struct {
     ppm_row *o1;                /* [previous byte] */
     ctxtab tab;                 /* orders 2..4 */
     ctx_slot *slot[PPM_MAX_ORDER + 1]; /* this byte's contexts (orders 2..4) */
-    uint64_t hashed;            /* the history whose context hashes are in hash[] */
-    uint64_t hash[PPM_MAX_ORDER + 1]; /* its orders 2..4 (kept by ppm_prefetch) */
+    ctx_hashes hashes;          /* this byte's contexts' hashes (ppm_prefetch's) */
     int order;                  /* highest order that predicted, -1 if none */
     uint32_t confidence;        /* 128 + count of that context; 0 if none */
 } ppm_model;
