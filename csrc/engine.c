@@ -217,10 +217,11 @@ static uint64_t pow2_floor(uint64_t x)
     return p;
 }
 
-/* What the fixed part takes on this platform (for mdc_engine_bytes). */
+/* What the fixed part takes on this platform (for mdc_engine_bytes), but
+ * for PPM's order-1 rows: ppm_size counts them with PPM's table. */
 static size_t fixed_bytes(void)
 {
-    return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + ppm_size(0) + binctx_size(256 * 17 * 64) +
+    return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + binctx_size(256 * 17 * 64) +
            (LEVEL_SETS + NODE_SETS) * MIX_LANES * sizeof(int32_t) +
            apm_size(FINAL_APM_CONTEXTS) + apm_size(256 * MATCH_STATES); /* final and settled maps */
 }
@@ -258,8 +259,7 @@ size_t mdc_engine_bytes(unsigned memory_mib)
     if (!budget_fits(memory_mib))
         return SIZE_MAX;
     layout l = layout_for(memory_mib);
-    /* PPM's order-1 rows are in the fixed part already. */
-    return fixed_bytes() + ppm_size(l.ppm) - ppm_size(0) + highctx_size(l.highctx) +
+    return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) +
            word_size(l.word) + match_size(l.ring_bits, l.match_bits) +
            (BINCTX_MODELS - 1) * binctx_size(l.binctx);
 }
