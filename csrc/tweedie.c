@@ -14,6 +14,7 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 #define PRIOR 32
 #define MIN_REAL 10
 #define MAX_COUNT (1u << 30)
+_Static_assert(TWD_HALVE_COUNT + PRIOR == MAX_COUNT, "the inline update asks for halving");
 
 /* A bucket starts with PRIOR pseudo-observations at its bin's centre c:
  * their errors sum to 0 and their squares to PRIOR c (1 - c), a Bernoulli(c)
@@ -26,8 +27,7 @@ static inline uint64_t prior_sum_sq(uint32_t idx)
 
 /* Index = (((((bitctx * ORDERS + order) * SHAPES + shape) * CONFS + conf)
  *           * steps + step) * PBINS + pbin: a node's steps sit together,
- * so they share cache lines. */
-#define STEP_STRIDE ((uint32_t)TWD_PBINS)
+ * so they share cache lines (TWD_STEP_STRIDE apart). */
 
 static size_t buckets(int steps)
 {
@@ -93,14 +93,6 @@ static inline int shape_bin(uint64_t max, uint64_t total)
     return 3;
 }
 
-static inline int bit_context(int level, int node)
-{
-    int at = node - (1 << level); /* index of the node within its level */
-    if (level < 3)
-        return (1 << level) - 1 + at;
-    return 7 + (level - 3) * 4 + (int)(((uint32_t)at * 0x9E3779B1u) >> 30);
-}
-
 void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint64_t max,
                    uint64_t total)
 {
@@ -127,42 +119,18 @@ static int32_t correction(const twd_bucket *b, uint32_t idx)
     return (int32_t)(delta * (int64_t)((num << 16) / den) / 65536);
 }
 
-uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
+void tweedie_refresh(tweedie_model *t, uint32_t idx)
 {
-    uint32_t base = t->byte_ctx + (uint32_t)bit_context(level, node) * t->bitctx_stride;
-    for (int step = 0; step < t->steps; step++) {
-        uint32_t idx = base + step * STEP_STRIDE + t->pbin[p >> 4];
-        MDC_ASSERT(idx < buckets(t->steps));
-        t->used[level][step] = idx;
-        t->pred[level][step] = p;
-        int32_t q = (int32_t)p + t->delta[idx];
-        p = q < 1 ? 1 : q > 65535 ? 65535 : (uint32_t)q;
+    twd_bucket *b = &t->table[idx];
+    if (b->count_extra + PRIOR >= MAX_COUNT) { /* halve the whole sums */
+        uint64_t prior = prior_sum_sq(idx);
+        b->diff /= 2;
+        b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
+        b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
     }
-    return p;
-}
-
-void tweedie_update(tweedie_model *t, int level, int bit)
-{
-    int64_t y = bit ? MDC_P_ONE : 0;
-    for (int step = 0; step < t->steps; step++) {
-        uint32_t idx = t->used[level][step];
-        twd_bucket *b = &t->table[idx];
-        int64_t e = y - (int64_t)t->pred[level][step];
-        b->diff += e;
-        b->sum_sq_extra += (uint64_t)(e * e);
-        b->count_extra++;
-        if (b->real < UINT32_MAX)
-            b->real++;
-        if (b->count_extra + PRIOR >= MAX_COUNT) { /* halve the whole sums */
-            uint64_t prior = prior_sum_sq(idx);
-            b->diff /= 2;
-            b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
-            b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
-        }
-        if (b->real <= 64 || (b->real & 7) == 0) {
-            int32_t d = correction(b, idx); /* kept within int16: a shift of 1/2 at most */
-            t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
-        }
+    if (b->real <= 64 || (b->real & 7) == 0) {
+        int32_t d = correction(b, idx); /* kept within int16: a shift of 1/2 at most */
+        t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
     }
 }
 

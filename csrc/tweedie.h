@@ -81,11 +81,61 @@ size_t tweedie_size(int steps);
  * of the blended distribution, `total` their sum. */
 void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint64_t max,
                    uint64_t total);
+/* The per-node calls below are inline, like the rest of the per-node path;
+ * the rare part of an update is tweedie_refresh's. */
+
+/* A node's steps' buckets are this far apart (tweedie.c orders the index). */
+#define TWD_STEP_STRIDE ((uint32_t)TWD_PBINS)
+/* A bucket whose count, less the prior's, reaches this is halved. */
+#define TWD_HALVE_COUNT ((1u << 30) - 32)
+
+/* The bit context of a node (heap index) at `level`: the node itself in
+ * the top 3 levels, then 4 groups of it per level. */
+static MDC_INLINE int tweedie_bit_context(int level, int node)
+{
+    int at = node - (1 << level); /* index of the node within its level */
+    if (level < 3)
+        return (1 << level) - 1 + at;
+    return 7 + (level - 3) * 4 + (int)(((uint32_t)at * 0x9E3779B1u) >> 30);
+}
+
 /* Calibrate node `node` (heap index 1..255) at `level` (0..7): returns the
  * corrected 16-bit P(right), clamped to [1, 65535]. */
-uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p);
+static MDC_INLINE uint32_t tweedie_node(tweedie_model *t, int level, int node, uint32_t p)
+{
+    uint32_t base = t->byte_ctx + (uint32_t)tweedie_bit_context(level, node) * t->bitctx_stride;
+    for (int step = 0; step < t->steps; step++) {
+        uint32_t idx = base + step * TWD_STEP_STRIDE + t->pbin[p >> 4];
+        MDC_ASSERT(idx < (uint32_t)t->steps * TWD_STEP_BUCKETS);
+        t->used[level][step] = idx;
+        t->pred[level][step] = p;
+        int32_t q = (int32_t)p + t->delta[idx];
+        p = q < 1 ? 1 : q > 65535 ? 65535 : (uint32_t)q;
+    }
+    return p;
+}
+
+/* Halve bucket `idx` if its count is due, and refresh its correction after
+ * each of its first 64 real observations, then after every 8th. */
+void tweedie_refresh(tweedie_model *t, uint32_t idx);
+
 /* The node at `level` went right (1) or left (0). */
-void tweedie_update(tweedie_model *t, int level, int bit);
+static MDC_INLINE void tweedie_update(tweedie_model *t, int level, int bit)
+{
+    int64_t y = bit ? MDC_P_ONE : 0;
+    for (int step = 0; step < t->steps; step++) {
+        uint32_t idx = t->used[level][step];
+        twd_bucket *b = &t->table[idx];
+        int64_t e = y - (int64_t)t->pred[level][step];
+        b->diff += e;
+        b->sum_sq_extra += (uint64_t)(e * e);
+        b->count_extra++;
+        if (b->real < UINT32_MAX)
+            b->real++;
+        if (b->count_extra >= TWD_HALVE_COUNT || b->real <= 64 || (b->real & 7) == 0)
+            tweedie_refresh(t, idx);
+    }
+}
 
 /* Diagnostics, off the coding path: per step and confidence bin, the mean
  * |delta| applied (16-bit, weighted by real observations) and the number of
