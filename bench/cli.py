@@ -8,6 +8,7 @@ Examples, from the repository root::
     python -m bench --ablation --set canterbury     # what each model stage contributes
     python -m bench --diagnose canterbury/alice29.txt    # calibrator |delta| per bin
     python -m bench --vs-lzma --repeat 5            # speed as a fraction of lzma -9e's
+    python -m bench --vs-lzma --stages 59           # ... and with the high-order model off
     python -m bench --list                          # sets found here, codecs installed
 
 Writes into ``--out`` (default ``bench-out/``): ``results.md``, ``results.csv``
@@ -112,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
         "timed in one process (default files: alice29.txt and book1)",
     )
     p.add_argument(
+        "--stages",
+        dest="stage_sets",
+        action="append",
+        type=int,
+        default=[],
+        metavar="N",
+        help="--vs-lzma: also time Midicoth with this stage set (the sum of the "
+        "midicoth.STAGE_* bits it keeps; repeatable)",
+    )
+    p.add_argument(
         "--memory-mib",
         type=int,
         default=None,
@@ -150,6 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.stage_sets:
+        if not args.vs_lzma:
+            parser.error("--stages goes with --vs-lzma")
+        import midicoth
+
+        if any(s < 0 or s & ~midicoth.ALL_STAGES for s in args.stage_sets):
+            parser.error(f"a stage set is a sum of stage bits, 0 to {midicoth.ALL_STAGES}")
     unknown = [s for s in args.sets if s not in inputs.known_sets()]
     if unknown:
         parser.error(
@@ -183,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _log("nothing to benchmark: no input file was found")
             return 1
         if args.vs_lzma:
-            return vslzma.main(chosen, out, machine, args.repeat, _log)
+            return vslzma.main(chosen, out, machine, args.repeat, _log, args.stage_sets)
         if args.ablation:
             return ablation.main(
                 chosen, out, machine, args.memory_mib, args.verify, make_charts, _log

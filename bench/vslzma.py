@@ -5,8 +5,10 @@ decompression each against ``lzma.compress(data, preset=9 | PRESET_EXTREME)``
 on the same file), because a ratio measured side by side survives a shared,
 noisy machine far better than MB/s do. Each repeat times lzma, then
 ``midicoth.compress``, then ``midicoth.decompress`` of the same data, in
-turn; the table gives the medians and their ratios, for the default model
-and for the paper's pipeline alone (``stages=PAPER_STAGES``).
+turn; the table gives the medians and their ratios, for the default model,
+for the paper's pipeline alone (``stages=PAPER_STAGES``) and for any other
+stage sets asked for (``--stages``), each with the size it codes the file to,
+so that what a faster model would cost can be read off one table.
 """
 
 from __future__ import annotations
@@ -51,30 +53,53 @@ def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float]
     return lz, comp, decomp
 
 
+def models(extra_stages: Sequence[int]) -> list[tuple[str, int]]:
+    """The (label, stage set) pairs to time: the default, the paper's, then
+    each further set, named by the stages it leaves out."""
+    import midicoth
+
+    names = {
+        midicoth.STAGE_MATCH: "match",
+        midicoth.STAGE_WORD: "word",
+        midicoth.STAGE_HIGHCTX: "highctx",
+        midicoth.STAGE_TWEEDIE: "tweedie",
+        midicoth.STAGE_MIX: "mix",
+        midicoth.STAGE_APM: "apm",
+    }
+    chosen = [("default", midicoth.ALL_STAGES), ("paper", midicoth.PAPER_STAGES)]
+    for stages in extra_stages:
+        if stages not in [s for _, s in chosen]:
+            off = [name for bit, name in names.items() if not stages & bit]
+            chosen.append((f"stages {stages} (without {', '.join(off)})", stages))
+    return chosen
+
+
 def main(
     chosen: Sequence[Input],
     out: Path,
     machine: Sequence[str],
     repeat: int,
     log: Callable[[str], None],
+    extra_stages: Sequence[int] = (),
 ) -> int:
     import midicoth
 
     rows = [
         (
-            "| File | Model | lzma -9e KB/s | Compress KB/s | Decompress KB/s "
+            "| File | Model | Compressed bytes | lzma -9e KB/s | Compress KB/s | Decompress KB/s "
             "| Compress / lzma | Decompress / lzma |"
         ),
-        "|:--|:--|--:|--:|--:|--:|--:|",
+        "|:--|:--|--:|--:|--:|--:|--:|--:|",
     ]
     for inp in chosen:
         data = inp.path.read_bytes()
-        for label, stages in (("default", midicoth.ALL_STAGES), ("paper", midicoth.PAPER_STAGES)):
+        for label, stages in models(extra_stages):
             lz, comp, decomp = measure(data, stages, repeat)
             kb = len(data) / 1000
+            size = len(midicoth.compress(data, stages=stages))
             row = (
-                f"| {inp.key} | {label} | {kb / lz:,.0f} | {kb / comp:,.0f} | {kb / decomp:,.0f} "
-                f"| {lz / comp:.3f}× | {lz / decomp:.3f}× |"
+                f"| {inp.key} | {label} | {size:,} | {kb / lz:,.0f} | {kb / comp:,.0f} "
+                f"| {kb / decomp:,.0f} | {lz / comp:.3f}× | {lz / decomp:.3f}× |"
             )
             rows.append(row)
             log(row)

@@ -209,14 +209,26 @@ def test_ablation_and_diagnose_on_the_core(tmp_path):
     assert "Step 1 mean abs δ" in md
 
 
-def test_speed_against_lzma_writes_both_models(tmp_path):
+def test_speed_against_lzma_writes_each_model(tmp_path):
+    midicoth = pytest.importorskip("midicoth")
     pytest.importorskip("midicoth._core")
     path = tmp_path / "text"
-    path.write_bytes(generate("text", 3000))
-    assert (
-        cli.main(["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]) == 0
-    )
+    data = generate("text", 3000)
+    path.write_bytes(data)
+    argv = ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
+    assert cli.main(argv + ["--stages", "59", "--stages", "63"]) == 0
     text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if line.startswith("| files/text |")]
-    assert [row.split(" | ")[1] for row in rows] == ["default", "paper"]
-    assert all(row.endswith("× |") for row in rows)
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    assert [row[1] for row in rows] == ["default", "paper", "stages 59 (without highctx)"]
+    sizes = [len(midicoth.compress(data, stages=s)) for s in (63, 15, 59)]
+    assert [int(row[2].replace(",", "")) for row in rows] == sizes
+    assert all(row[-1].endswith("× |") for row in rows)
+
+
+@pytest.mark.parametrize("argv", [["--stages", "59"], ["--vs-lzma", "--stages", "64"]])
+def test_stage_sets_are_checked(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--stages goes with --vs-lzma" in err or "a stage set is a sum" in err
