@@ -33,8 +33,9 @@ def _seconds(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float]:
-    """Median seconds of (lzma compress, midicoth compress, midicoth decompress)."""
+def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float, int]:
+    """Median seconds of (lzma compress, midicoth compress, midicoth decompress),
+    and the size midicoth codes `data` to."""
     import midicoth
 
     packed = midicoth.compress(data, stages=stages)
@@ -50,7 +51,7 @@ def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float]
             )
         )
     lz, comp, decomp = (statistics.median(column) for column in zip(*runs))
-    return lz, comp, decomp
+    return lz, comp, decomp, len(packed)
 
 
 def models(extra_stages: Sequence[int]) -> list[tuple[str, int]]:
@@ -82,8 +83,6 @@ def main(
     log: Callable[[str], None],
     extra_stages: Sequence[int] = (),
 ) -> int:
-    import midicoth
-
     rows = [
         (
             "| File | Model | Compressed bytes | lzma -9e KB/s | Compress KB/s | Decompress KB/s "
@@ -94,9 +93,8 @@ def main(
     for inp in chosen:
         data = inp.path.read_bytes()
         for label, stages in models(extra_stages):
-            lz, comp, decomp = measure(data, stages, repeat)
+            lz, comp, decomp, size = measure(data, stages, repeat)
             kb = len(data) / 1000
-            size = len(midicoth.compress(data, stages=stages))
             row = (
                 f"| {inp.key} | {label} | {size:,} | {kb / lz:,.0f} | {kb / comp:,.0f} "
                 f"| {kb / decomp:,.0f} | {lz / comp:.3f}× | {lz / decomp:.3f}× |"
