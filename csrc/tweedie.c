@@ -13,8 +13,8 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
 
 #define PRIOR 32
 #define MIN_REAL 10
-#define MAX_COUNT (1u << 30)
-_Static_assert(TWD_HALVE_COUNT + PRIOR == MAX_COUNT, "the inline update asks for halving");
+/* A bucket is halved at 2^30 observations, its prior's included. */
+_Static_assert(TWD_HALVE_COUNT == (1u << 30) - PRIOR, "tweedie.h's count is less the prior's");
 
 /* A bucket starts with PRIOR pseudo-observations at its bin's centre c:
  * their errors sum to 0 and their squares to PRIOR c (1 - c), a Bernoulli(c)
@@ -119,19 +119,19 @@ static int32_t correction(const twd_bucket *b, uint32_t idx)
     return (int32_t)(delta * (int64_t)((num << 16) / den) / 65536);
 }
 
-void tweedie_refresh(tweedie_model *t, uint32_t idx)
+void tweedie_halve(tweedie_model *t, uint32_t idx)
 {
     twd_bucket *b = &t->table[idx];
-    if (b->count_extra + PRIOR >= MAX_COUNT) { /* halve the whole sums */
-        uint64_t prior = prior_sum_sq(idx);
-        b->diff /= 2;
-        b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
-        b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
-    }
-    if (b->real <= 64 || (b->real & 7) == 0) {
-        int32_t d = correction(b, idx); /* kept within int16: a shift of 1/2 at most */
-        t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
-    }
+    uint64_t prior = prior_sum_sq(idx);
+    b->diff /= 2;
+    b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
+    b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
+}
+
+void tweedie_refresh(tweedie_model *t, uint32_t idx)
+{
+    int32_t d = correction(&t->table[idx], idx); /* kept within int16: a shift of 1/2 at most */
+    t->delta[idx] = (int16_t)(d < -32768 ? -32768 : d > 32767 ? 32767 : d);
 }
 
 void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_CONFS],

@@ -82,7 +82,7 @@ size_t tweedie_size(int steps);
 void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uint64_t max,
                    uint64_t total);
 /* The per-node calls below are inline, like the rest of the per-node path;
- * the rare part of an update is tweedie_refresh's. */
+ * the rare parts of an update, tweedie_halve and tweedie_refresh, are calls. */
 
 /* A node's steps' buckets are this far apart (tweedie.c orders the index). */
 #define TWD_STEP_STRIDE ((uint32_t)TWD_PBINS)
@@ -115,8 +115,10 @@ static MDC_INLINE uint32_t tweedie_node(tweedie_model *t, int level, int node, u
     return p;
 }
 
-/* Halve bucket `idx` if its count is due, and refresh its correction after
- * each of its first 64 real observations, then after every 8th. */
+/* Halve bucket `idx`'s sums, its prior's included (at TWD_HALVE_COUNT). */
+void tweedie_halve(tweedie_model *t, uint32_t idx);
+/* Recompute bucket `idx`'s correction: after each of its first 64 real
+ * observations, then after every 8th (the late changes are small). */
 void tweedie_refresh(tweedie_model *t, uint32_t idx);
 
 /* The node at `level` went right (1) or left (0). */
@@ -132,7 +134,9 @@ static MDC_INLINE void tweedie_update(tweedie_model *t, int level, int bit)
         b->count_extra++;
         if (b->real < UINT32_MAX)
             b->real++;
-        if (b->count_extra >= TWD_HALVE_COUNT || b->real <= 64 || (b->real & 7) == 0)
+        if (b->count_extra >= TWD_HALVE_COUNT)
+            tweedie_halve(t, idx);
+        if (b->real <= 64 || (b->real & 7) == 0)
             tweedie_refresh(t, idx);
     }
 }
