@@ -11,18 +11,16 @@ static const uint32_t pbin_centre[TWD_PBINS] = {
     33, 73, 162, 360, 795, 1743, 3757, 7812, 15170, 26300,
     39236, 50366, 57724, 61779, 63793, 64741, 65176, 65374, 65463, 65503};
 
-#define PRIOR 32
 #define MIN_REAL 10
-/* A bucket is halved at 2^30 observations, its prior's included. */
-_Static_assert(TWD_HALVE_COUNT == (1u << 30) - PRIOR, "tweedie.h's count is less the prior's");
 
-/* A bucket starts with PRIOR pseudo-observations at its bin's centre c:
- * their errors sum to 0 and their squares to PRIOR c (1 - c), a Bernoulli(c)
- * variance. The table keeps only what real observations add to that. */
+/* A bucket starts with TWD_PRIOR pseudo-observations at its bin's centre
+ * c: their errors sum to 0 and their squares to TWD_PRIOR c (1 - c), a
+ * Bernoulli(c) variance. The table keeps only what real observations add
+ * to that. */
 static inline uint64_t prior_sum_sq(uint32_t idx)
 {
     uint64_t c = pbin_centre[idx % TWD_PBINS]; /* the index ends with the p bin */
-    return PRIOR * c * (MDC_P_ONE - c);
+    return TWD_PRIOR * c * (MDC_P_ONE - c);
 }
 
 /* Index = (((((bitctx * ORDERS + order) * SHAPES + shape) * CONFS + conf)
@@ -107,7 +105,7 @@ static int32_t correction(const twd_bucket *b, uint32_t idx)
 {
     if (b->real <= MIN_REAL)
         return 0;
-    uint32_t count = b->count_extra + PRIOR;
+    uint32_t count = b->count_extra + TWD_PRIOR;
     int64_t delta = b->diff / (int64_t)count; /* truncates toward zero */
     if (delta == 0)
         return 0;
@@ -125,7 +123,7 @@ void tweedie_halve(tweedie_model *t, uint32_t idx)
     uint64_t prior = prior_sum_sq(idx);
     b->diff /= 2;
     b->sum_sq_extra = ((b->sum_sq_extra + prior) >> 1) - prior;
-    b->count_extra = ((b->count_extra + PRIOR) >> 1) - PRIOR;
+    b->count_extra = ((b->count_extra + TWD_PRIOR) >> 1) - TWD_PRIOR;
 }
 
 void tweedie_refresh(tweedie_model *t, uint32_t idx)

@@ -86,8 +86,11 @@ void tweedie_begin(tweedie_model *t, int ppm_order, uint32_t ppm_confidence, uin
 
 /* A node's steps' buckets are this far apart (tweedie.c orders the index). */
 #define TWD_STEP_STRIDE ((uint32_t)TWD_PBINS)
-/* A bucket whose count, less the prior's, reaches this is halved. */
-#define TWD_HALVE_COUNT ((1u << 30) - 32)
+/* A bucket's pseudo-observations (see twd_bucket); it is halved when its
+ * count, theirs included, reaches 2^30, i.e. its count less theirs
+ * reaches TWD_HALVE_COUNT. */
+#define TWD_PRIOR 32
+#define TWD_HALVE_COUNT ((1u << 30) - TWD_PRIOR)
 
 /* The bit context of a node (heap index) at `level`: the node itself in
  * the top 3 levels, then 4 groups of it per level. */
