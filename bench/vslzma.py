@@ -58,20 +58,13 @@ def models(extra_stages: Sequence[int]) -> list[tuple[str, int]]:
     """The (label, stage set) pairs to time: the default, the paper's, then
     each further set, named by the stages it leaves out."""
     import midicoth
+    from midicoth.format import stages_name
 
-    names = {
-        midicoth.STAGE_MATCH: "match",
-        midicoth.STAGE_WORD: "word",
-        midicoth.STAGE_HIGHCTX: "highctx",
-        midicoth.STAGE_TWEEDIE: "tweedie",
-        midicoth.STAGE_MIX: "mix",
-        midicoth.STAGE_APM: "apm",
-    }
     chosen = [("default", midicoth.ALL_STAGES), ("paper", midicoth.PAPER_STAGES)]
     for stages in extra_stages:
         if stages not in [s for _, s in chosen]:
-            off = [name for bit, name in names.items() if not stages & bit]
-            chosen.append((f"stages {stages} (without {', '.join(off)})", stages))
+            off = stages_name(midicoth.ALL_STAGES & ~stages).replace("+", ", ")
+            chosen.append((f"stages {stages} (without {off})", stages))
     return chosen
 
 
