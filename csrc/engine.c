@@ -468,9 +468,8 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
     int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set(e, (uint32_t)w->level), x);
     int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set(e, (uint32_t)w->node), x);
     if (w->level < 7) {
-        uint32_t left = node_set(e, 2 * (uint32_t)w->node);
-        mixer_prefetch(&e->mix_node, left);
-        mixer_prefetch(&e->mix_node, left + MATCH_STATES * NODE_CHOICES); /* the right child's */
+        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node));
+        mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node + 1));
     }
     return squash_t(st, (by_level + by_node) / 2);
 }
