@@ -9,6 +9,7 @@ Examples, from the repository root::
     python -m bench --diagnose canterbury/alice29.txt    # calibrator |delta| per bin
     python -m bench --vs-lzma --repeat 5            # speed as a fraction of lzma -9e's
     python -m bench --vs-lzma --stages 59           # ... and with the high-order model off
+    python -m bench --vs-lzma --reference mdc       # ... and the paper's program, timed alongside
     python -m bench --list                          # sets found here, codecs installed
 
 Writes into ``--out`` (default ``bench-out/``): ``results.md``, ``results.csv``
@@ -23,6 +24,7 @@ Exit status: 0 on success, 1 if any codec failed or any round trip differed,
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -123,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
         "midicoth.STAGE_* bits it keeps; repeatable)",
     )
     p.add_argument(
+        "--reference",
+        metavar="PROGRAM",
+        help="--vs-lzma: also time the paper's reference program (a path, or a name on "
+        "PATH), run as PROGRAM compress IN OUT and PROGRAM decompress IN OUT",
+    )
+    p.add_argument(
         "--memory-mib",
         type=int,
         default=None,
@@ -168,6 +176,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if any(s < 0 or s & ~midicoth.ALL_STAGES for s in args.stage_sets):
             parser.error(f"a stage set is a sum of stage bits, 0 to {midicoth.ALL_STAGES}")
+    if args.reference is not None:
+        if not args.vs_lzma:
+            parser.error("--reference goes with --vs-lzma")
+        found = shutil.which(args.reference)
+        if found is None:
+            parser.error(f"--reference: no program {args.reference!r} to run")
+        args.reference = found
     unknown = [s for s in args.sets if s not in inputs.known_sets()]
     if unknown:
         parser.error(
@@ -201,7 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _log("nothing to benchmark: no input file was found")
             return 1
         if args.vs_lzma:
-            return vslzma.main(chosen, out, machine, args.repeat, _log, args.stage_sets)
+            return vslzma.main(
+                chosen, out, machine, args.repeat, _log, args.stage_sets, args.reference
+            )
         if args.ablation:
             return ablation.main(
                 chosen, out, machine, args.memory_mib, args.verify, make_charts, _log

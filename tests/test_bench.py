@@ -7,7 +7,10 @@ it needs no corpora and takes a few seconds.
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import types
+import zlib
 
 import pytest
 
@@ -225,14 +228,79 @@ def test_speed_against_lzma_writes_each_model(tmp_path):
     assert all(row[-1].endswith("× |") for row in rows)
 
 
+# A stand-in for the paper's program, with its command line: VERB IN OUT.
+# zlib codes; BREAK says what goes wrong.
+FAKE_REFERENCE = """\
+import sys, zlib
+verb, source, target = sys.argv[1:]
+data = open(source, "rb").read()
+if BREAK == "exit" and verb == "decompress":
+    sys.stderr.write("50%\\rcannot read header\\n")
+    sys.exit(3)
+out = zlib.compress(data) if verb == "compress" else zlib.decompress(data)
+if BREAK == "corrupt" and verb == "decompress":
+    out += b"!"
+open(target, "wb").write(out)
+"""
+
+
+def _fake_reference(tmp_path, fault):
+    program = tmp_path / f"reference-{fault}"
+    program.write_text(f"#!{sys.executable}\nBREAK = {fault!r}\n{FAKE_REFERENCE}", encoding="utf-8")
+    program.chmod(0o755)
+    try:
+        subprocess.run(
+            [str(program), "compress", str(program), str(tmp_path / "probe")], check=True
+        )
+    except OSError as exc:  # a noexec mount, or an interpreter path too long for "#!"
+        pytest.skip(f"cannot run a script from here: {exc}")
+    return program
+
+
+def _vs_lzma_text(tmp_path, data):
+    path = tmp_path / "text"
+    path.write_bytes(data)
+    return ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
+
+
+def test_speed_against_reference_program(tmp_path):
+    pytest.importorskip("midicoth._core")
+    data = generate("text", 3000)
+    argv = _vs_lzma_text(tmp_path, data)
+    assert cli.main(argv + ["--reference", str(_fake_reference(tmp_path, "none"))]) == 0
+    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    assert [row[1] for row in rows] == ["default", "paper", "reference program", "default", "paper"]
+    assert int(rows[2][2].replace(",", "")) == len(zlib.compress(data))
+    assert "## Against the reference program" in text
+    assert all(row[-1].endswith("× |") and float(row[-1][:-3]) > 0 for row in rows[3:])
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("corrupt", "did not restore text"),
+        ("exit", "decompress exited with 3: cannot read header"),
+    ],
+)
+def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, message):
+    pytest.importorskip("midicoth._core")
+    argv = _vs_lzma_text(tmp_path, generate("text", 3000))
+    assert cli.main(argv + ["--reference", str(_fake_reference(tmp_path, fault))]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "speed_vs_lzma.md").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--stages", "59"], "--stages goes with --vs-lzma"),
         (["--vs-lzma", "--stages", "64"], "a stage set is a sum"),
+        (["--reference", "mdc"], "--reference goes with --vs-lzma"),
+        (["--vs-lzma", "--reference", "no-such-program-here"], "no program"),
     ],
 )
-def test_stage_sets_are_checked(argv, message, capsys):
+def test_vs_lzma_options_are_checked(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
     assert exc.value.code == 2
