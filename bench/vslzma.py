@@ -49,6 +49,24 @@ def _seconds(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _medians(
+    data: bytes,
+    repeat: int,
+    compress: Callable[[], object],
+    decompress: Callable[[], object],
+    check: Callable[[], None] = lambda: None,
+) -> tuple[float, float, float]:
+    """Median seconds of (lzma compress, `compress`, `decompress`), each
+    repeat timing the three in turn, then `check`ing, untimed."""
+    runs: list[tuple[float, float, float]] = []
+    for _ in range(repeat):
+        lz = _seconds(lambda: lzma.compress(data, preset=LZMA_PRESET))
+        runs.append((lz, _seconds(compress), _seconds(decompress)))
+        check()
+    lz, comp, decomp = (statistics.median(column) for column in zip(*runs))
+    return lz, comp, decomp
+
+
 def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float, int]:
     """Median seconds of (lzma compress, midicoth compress, midicoth decompress),
     and the size midicoth codes `data` to."""
@@ -57,17 +75,13 @@ def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float,
     packed = midicoth.compress(data, stages=stages)
     if midicoth.decompress(packed) != data:
         raise RuntimeError("round trip failed")
-    runs: list[tuple[float, float, float]] = []
-    for _ in range(repeat):
-        runs.append(
-            (
-                _seconds(lambda: lzma.compress(data, preset=LZMA_PRESET)),
-                _seconds(lambda: midicoth.compress(data, stages=stages)),
-                _seconds(lambda: midicoth.decompress(packed)),
-            )
-        )
-    lz, comp, decomp = (statistics.median(column) for column in zip(*runs))
-    return lz, comp, decomp, len(packed)
+    times = _medians(
+        data,
+        repeat,
+        lambda: midicoth.compress(data, stages=stages),
+        lambda: midicoth.decompress(packed),
+    )
+    return (*times, len(packed))
 
 
 class ReferenceFailed(RuntimeError):
@@ -101,17 +115,19 @@ def measure_reference(
     Each run is a new process that reads and writes files, as its users run it."""
     with tempfile.TemporaryDirectory(prefix="midicoth-reference-") as tmp:
         packed, restored = Path(tmp) / "packed", Path(tmp) / "restored"
-        runs: list[tuple[float, float, float]] = []
-        for _ in range(repeat):
-            lz = _seconds(lambda: lzma.compress(data, preset=LZMA_PRESET))
-            comp = _seconds(lambda: _run(program, "compress", source, packed))
-            decomp = _seconds(lambda: _run(program, "decompress", packed, restored))
+
+        def check() -> None:
             if not restored.is_file() or restored.read_bytes() != data:
                 raise ReferenceFailed(f"{program} did not restore {source.name}")
-            runs.append((lz, comp, decomp))
-        size = packed.stat().st_size
-    lz, comp, decomp = (statistics.median(column) for column in zip(*runs))
-    return lz, comp, decomp, size
+
+        times = _medians(
+            data,
+            repeat,
+            lambda: _run(program, "compress", source, packed),
+            lambda: _run(program, "decompress", packed, restored),
+            check,
+        )
+        return (*times, packed.stat().st_size)
 
 
 def models(extra_stages: Sequence[int]) -> list[tuple[str, int]]:

@@ -212,14 +212,18 @@ def test_ablation_and_diagnose_on_the_core(tmp_path):
     assert "Step 1 mean abs δ" in md
 
 
+def _vs_lzma_argv(tmp_path, data):
+    """A --vs-lzma run of one repeat on `data`, written as files/text."""
+    path = tmp_path / "text"
+    path.write_bytes(data)
+    return ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
+
+
 def test_speed_against_lzma_writes_each_model(tmp_path):
     midicoth = pytest.importorskip("midicoth")
     pytest.importorskip("midicoth._core")
-    path = tmp_path / "text"
     data = generate("text", 3000)
-    path.write_bytes(data)
-    argv = ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
-    assert cli.main(argv + ["--stages", "59", "--stages", "63"]) == 0
+    assert cli.main(_vs_lzma_argv(tmp_path, data) + ["--stages", "59", "--stages", "63"]) == 0
     text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
     rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
     assert [row[1] for row in rows] == ["default", "paper", "stages 59 (without highctx)"]
@@ -257,16 +261,10 @@ def _fake_reference(tmp_path, fault):
     return program
 
 
-def _vs_lzma_text(tmp_path, data):
-    path = tmp_path / "text"
-    path.write_bytes(data)
-    return ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
-
-
 def test_speed_against_reference_program(tmp_path):
     pytest.importorskip("midicoth._core")
     data = generate("text", 3000)
-    argv = _vs_lzma_text(tmp_path, data)
+    argv = _vs_lzma_argv(tmp_path, data)
     assert cli.main(argv + ["--reference", str(_fake_reference(tmp_path, "none"))]) == 0
     text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
     rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
@@ -285,7 +283,7 @@ def test_speed_against_reference_program(tmp_path):
 )
 def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, message):
     pytest.importorskip("midicoth._core")
-    argv = _vs_lzma_text(tmp_path, generate("text", 3000))
+    argv = _vs_lzma_argv(tmp_path, generate("text", 3000))
     assert cli.main(argv + ["--reference", str(_fake_reference(tmp_path, fault))]) == 1
     assert message in capsys.readouterr().err
     assert not (tmp_path / "speed_vs_lzma.md").exists()
