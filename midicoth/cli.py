@@ -40,6 +40,7 @@ from .format import (
     MidicothError,
     StreamLayout,
     memory_mib_valid,
+    parse_stages,
     scan,
     stages_name,
 )
@@ -96,6 +97,13 @@ def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None)
     return value
 
 
+def _parse_stages(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        return parse_stages(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _cores(ctx: click.Context, param: click.Parameter, value: int) -> int:
     return value if value else os.cpu_count() or 1
 
@@ -134,6 +142,7 @@ class _Options:
     threads: int = 1
     block_size: int | None = None
     memory: int | None = None
+    stages: int = _core.ALL_STAGES
 
 
 def _stdin() -> IO[bytes]:
@@ -277,6 +286,7 @@ def _compress_one(src: str, opts: _Options) -> None:
         dest = src + SUFFIX
     comp = MidicothCompressor(
         memory_mib=opts.memory,
+        stages=opts.stages,
         block_size=opts.block_size,
         threads=opts.threads,
         size_hint=size,
@@ -610,6 +620,15 @@ def _guarded(body: Callable[[], None]) -> None:
     help=f"Model memory in MiB, a power of two from {_core.MIN_MEMORY_MIB} to "
     f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: about 128 bytes "
     f"per input byte, at most {_core.DEFAULT_MEMORY_MIB}.",
+)
+@click.option(
+    "--stages",
+    callback=_parse_stages,
+    default="all",
+    metavar="LIST",
+    help="Model stages on besides PPM: 'all' (the default), 'paper' (the published "
+    "pipeline alone), 'ppm', or names joined by '+' from match, word, highctx, "
+    "tweedie, mix, apm. Fewer stages code faster and larger; decoding needs no option.",
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Compress FILEs to FILE.mdc (or stdin to stdout)."""

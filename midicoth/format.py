@@ -25,6 +25,7 @@ This module only frames bytes; :mod:`midicoth.api` drives the engine.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -55,6 +56,7 @@ __all__ = [
     "pack_stream_header",
     "pack_varint",
     "parse_block_header",
+    "parse_stages",
     "parse_stream_header",
     "read_block_header",
     "read_stream_header",
@@ -182,6 +184,39 @@ def stages_name(stages: int) -> str:
     if unknown:
         names.append(f"unknown {unknown:#x}")
     return "+".join(names) if names else "ppm only"
+
+
+_STAGE_PRESETS = {"all": _core.ALL_STAGES, "paper": _core.PAPER_STAGES, "ppm": 0}
+
+
+def parse_stages(text: str) -> int:
+    """The stage bitmask that ``text`` names, the inverse of :func:`stages_name`.
+
+    ``text`` is ``"all"`` (the default model), ``"paper"`` (the published
+    pipeline alone), ``"ppm"`` (PPM only), stage names joined by ``+`` or
+    ``,`` (``"match+mix+apm"``; PPM is always on and may be named too), or
+    the bitmask as a number. Raises ValueError for anything else."""
+    spec = text.strip().lower()
+    if spec in _STAGE_PRESETS:
+        return _STAGE_PRESETS[spec]
+    if spec == "ppm only":
+        return 0
+    if spec.isdigit():
+        stages = int(spec)
+        if stages & ~_core.ALL_STAGES:
+            raise ValueError(f"{text!r}: a stage number is 0 to {_core.ALL_STAGES}")
+        return stages
+    bits = {name: bit for bit, name in _STAGE_NAMES}
+    stages = 0
+    for name in re.split(r"[+,]", spec):
+        name = name.strip()
+        if name == "ppm":
+            continue
+        if name not in bits:
+            known = ", ".join([*_STAGE_PRESETS, *bits])
+            raise ValueError(f"{text!r}: unknown stage {name!r} (known: {known})")
+        stages |= bits[name]
+    return stages
 
 
 def memory_mib_valid(memory_mib: int) -> bool:

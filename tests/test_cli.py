@@ -195,6 +195,25 @@ def test_info(work: Path) -> None:
     assert verbose.count("    block ") == 4
 
 
+@pytest.mark.parametrize(
+    ("spec", "stages"),
+    [
+        ("paper", midicoth.PAPER_STAGES),
+        ("ppm", 0),
+        ("match+mix+apm", midicoth.STAGE_MATCH | midicoth.STAGE_MIX | midicoth.STAGE_APM),
+        ("word,tweedie", midicoth.STAGE_WORD | midicoth.STAGE_TWEEDIE),
+        ("49", 49),
+    ],
+)
+def test_compress_with_chosen_stages(work: Path, spec: str, stages: int) -> None:
+    packed = compress_file(work / "a.txt", "-k", "--stages", spec).read_bytes()
+    assert packed == midicoth.compress(DATA, memory_mib=int(MEM), stages=stages)
+    assert f"stages          {fmt.stages_name(stages)}\n" in run("info", "a.txt.mdc").stdout
+    (work / "a.txt").unlink()
+    assert run("decompress", "a.txt.mdc").exit_code == 0
+    assert (work / "a.txt").read_bytes() == DATA
+
+
 def test_info_on_concatenated_streams(work: Path) -> None:
     packed = midicoth.compress(b"abc", memory_mib=int(MEM)) * 2
     (work / "two.mdc").write_bytes(packed)
@@ -364,6 +383,9 @@ def test_unwritable_destination(work: Path) -> None:
         ["compress", "-o", "x", "a.txt", "b.txt"],
         ["compress", "-o", "x", "-c", "a.txt"],
         ["compress", "--bogus", "a.txt"],
+        ["compress", "--stages", "fast", "a.txt"],
+        ["compress", "--stages", "match+", "a.txt"],
+        ["compress", "--stages", "64", "a.txt"],
         ["frobnicate"],
         ["-c", "info", "a.txt"],
     ],

@@ -230,6 +230,23 @@ def test_solid_stream_is_one_model_in_segments() -> None:
     assert midicoth.decompress(packed) == data
 
 
+def test_stage_names_round_trip() -> None:
+    for stages in range(_core.ALL_STAGES + 1):
+        name = fmt.stages_name(stages)
+        assert fmt.parse_stages(name) == stages
+        assert fmt.parse_stages(name.upper().replace("+", ", ")) == stages
+        assert fmt.parse_stages(str(stages)) == stages
+    assert fmt.parse_stages("all") == _core.ALL_STAGES
+    assert fmt.parse_stages("paper") == _core.PAPER_STAGES
+    assert fmt.parse_stages("ppm+match") == _core.STAGE_MATCH
+
+
+@pytest.mark.parametrize("spec", ["", "fast", "match+", "match+fast", "64", "-1", "0x3f"])
+def test_unknown_stage_names_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="stage"):
+        fmt.parse_stages(spec)
+
+
 def test_coded_size_bound_fits_32_bits() -> None:
     assert fmt.max_coded_size(fmt.MAX_BLOCK_SIZE) <= 0xFFFFFFFF
 
