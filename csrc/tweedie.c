@@ -27,14 +27,9 @@ static inline uint64_t prior_sum_sq(uint32_t idx)
  *           * steps + step) * PBINS + pbin: a node's steps sit together,
  * so they share cache lines (TWD_STEP_STRIDE apart). */
 
-static size_t buckets(int steps)
-{
-    return (size_t)steps * TWD_STEP_BUCKETS;
-}
-
 size_t tweedie_size(int steps)
 {
-    return buckets(steps) * (sizeof(twd_bucket) + sizeof(int16_t));
+    return tweedie_buckets(steps) * (sizeof(twd_bucket) + sizeof(int16_t));
 }
 
 int tweedie_init(tweedie_model *t, int steps)
@@ -42,8 +37,8 @@ int tweedie_init(tweedie_model *t, int steps)
     MDC_ASSERT(steps >= 1 && steps <= TWD_STEPS);
     t->steps = steps;
     t->bitctx_stride = (uint32_t)(TWD_STEP_BUCKETS / TWD_BITCTX) * (uint32_t)steps;
-    t->table = mdc_table_alloc(buckets(steps) * sizeof(twd_bucket));
-    t->delta = mdc_table_alloc(buckets(steps) * sizeof(int16_t));
+    t->table = mdc_table_alloc(tweedie_buckets(steps) * sizeof(twd_bucket));
+    t->delta = mdc_table_alloc(tweedie_buckets(steps) * sizeof(int16_t));
     if (!t->table || !t->delta) {
         tweedie_free(t);
         return -1;
@@ -60,8 +55,8 @@ int tweedie_init(tweedie_model *t, int steps)
 
 void tweedie_free(tweedie_model *t)
 {
-    mdc_table_free(t->table, buckets(t->steps) * sizeof(twd_bucket));
-    mdc_table_free(t->delta, buckets(t->steps) * sizeof(int16_t));
+    mdc_table_free(t->table, tweedie_buckets(t->steps) * sizeof(twd_bucket));
+    mdc_table_free(t->delta, tweedie_buckets(t->steps) * sizeof(int16_t));
     t->table = NULL;
     t->delta = NULL;
 }
@@ -138,7 +133,7 @@ void tweedie_stats(const tweedie_model *t, double mean_abs_delta[TWD_STEPS][TWD_
     for (int s = 0; s < TWD_STEPS; s++)
         for (int c = 0; c < TWD_CONFS; c++)
             mean_abs_delta[s][c] = observations[s][c] = 0.0;
-    for (size_t i = 0; i < buckets(t->steps); i++) {
+    for (size_t i = 0; i < tweedie_buckets(t->steps); i++) {
         const twd_bucket *b = &t->table[i];
         if (!b->real)
             continue;

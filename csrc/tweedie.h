@@ -70,6 +70,12 @@ typedef struct {
     uint32_t pred[8][TWD_STEPS]; /* and the p each was given */
 } tweedie_model;
 
+/* Buckets in a calibrator of `steps` steps. */
+static MDC_INLINE size_t tweedie_buckets(int steps)
+{
+    return (size_t)steps * TWD_STEP_BUCKETS;
+}
+
 /* `steps`: how many of the TWD_STEPS correction steps each node takes
  * (1..TWD_STEPS); only their buckets are allocated. */
 int tweedie_init(tweedie_model *t, int steps);
@@ -109,7 +115,7 @@ static MDC_INLINE uint32_t tweedie_node(tweedie_model *t, int level, int node, u
     uint32_t base = t->byte_ctx + (uint32_t)tweedie_bit_context(level, node) * t->bitctx_stride;
     for (int step = 0; step < t->steps; step++) {
         uint32_t idx = base + step * TWD_STEP_STRIDE + t->pbin[p >> 4];
-        MDC_ASSERT(idx < (uint32_t)t->steps * TWD_STEP_BUCKETS);
+        MDC_ASSERT(idx < tweedie_buckets(t->steps));
         t->used[level][step] = idx;
         t->pred[level][step] = p;
         int32_t q = (int32_t)p + t->delta[idx];
