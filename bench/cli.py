@@ -8,7 +8,7 @@ Examples, from the repository root::
     python -m bench --ablation --set canterbury     # what each model stage contributes
     python -m bench --diagnose canterbury/alice29.txt    # calibrator |delta| per bin
     python -m bench --vs-lzma --repeat 5            # speed as a fraction of lzma -9e's
-    python -m bench --vs-lzma --stages 59           # ... and with the high-order model off
+    python -m bench --vs-lzma --stages match+mix+apm   # ... and with that stage set too
     python -m bench --vs-lzma --reference mdc       # ... and the paper's program, timed alongside
     python -m bench --list                          # sets found here, codecs installed
 
@@ -118,11 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         "--stages",
         dest="stage_sets",
         action="append",
-        type=int,
         default=[],
-        metavar="N",
-        help="--vs-lzma: also time Midicoth with this stage set (the sum of the "
-        "midicoth.STAGE_* bits it keeps; repeatable)",
+        metavar="LIST",
+        help="--vs-lzma: also time Midicoth with this stage set, named as for "
+        "'midicoth compress --stages' (paper, ppm, names joined by +, or the "
+        "number; repeatable)",
     )
     p.add_argument(
         "--reference",
@@ -172,10 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.stage_sets:
         if not args.vs_lzma:
             parser.error("--stages goes with --vs-lzma")
-        import midicoth
+        from midicoth.format import parse_stages
 
-        if any(s < 0 or s & ~midicoth.ALL_STAGES for s in args.stage_sets):
-            parser.error(f"a stage set is a sum of stage bits, 0 to {midicoth.ALL_STAGES}")
+        try:
+            args.stage_sets = [parse_stages(text) for text in args.stage_sets]
+        except ValueError as exc:
+            parser.error(f"--stages: {exc}")
     if args.reference is not None:
         if not args.vs_lzma:
             parser.error("--reference goes with --vs-lzma")
