@@ -44,7 +44,8 @@ def section(
             '`pip install -e ".[bench]"`, then the command below from the repository root; '
             "`python -m bench --ablation` adds what each stage contributes "
             f"([ablation.md]({rel(out / 'ablation.md')})), `python -m bench --vs-lzma` the "
-            "speed as a fraction of lzma -9e's, timed in one process, and with "
+            "speed as a fraction of lzma -9e's, timed in one process (`--stages LIST`, as for "
+            "`midicoth compress`, adds other stage sets), and with "
             "`--reference PROGRAM` as a multiple of the paper's program's "
             f"([speed_vs_lzma.md]({rel(out / 'speed_vs_lzma.md')}))."
         ),

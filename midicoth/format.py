@@ -186,7 +186,8 @@ def stages_name(stages: int) -> str:
     return "+".join(names) if names else "ppm only"
 
 
-_STAGE_PRESETS = {"all": _core.ALL_STAGES, "paper": _core.PAPER_STAGES, "ppm": 0}
+# "ppm only" is what stages_name writes for 0.
+_STAGE_PRESETS = {"all": _core.ALL_STAGES, "paper": _core.PAPER_STAGES, "ppm": 0, "ppm only": 0}
 
 
 def parse_stages(text: str) -> int:
@@ -199,8 +200,6 @@ def parse_stages(text: str) -> int:
     spec = text.strip().lower()
     if spec in _STAGE_PRESETS:
         return _STAGE_PRESETS[spec]
-    if spec == "ppm only":
-        return 0
     if spec.isdigit():
         stages = int(spec)
         if stages & ~_core.ALL_STAGES:
