@@ -9,6 +9,7 @@ Examples, from the repository root::
     python -m bench --diagnose canterbury/alice29.txt    # calibrator |delta| per bin
     python -m bench --vs-lzma --repeat 5            # speed as a fraction of lzma -9e's
     python -m bench --vs-lzma --stages match+mix+apm   # ... and with that stage set too
+    python -m bench --vs-lzma --blocks 2            # ... and in 2 independent blocks, 2 threads
     python -m bench --vs-lzma --reference mdc       # ... and the paper's program, timed alongside
     python -m bench --list                          # sets found here, codecs installed
 
@@ -125,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
         "number; repeatable)",
     )
     p.add_argument(
+        "--blocks",
+        dest="block_counts",
+        action="append",
+        type=int,
+        default=[],
+        metavar="N",
+        help="--vs-lzma: also time the default model with each file cut into N "
+        "independent blocks, coded and decoded on N threads (N >= 2; repeatable)",
+    )
+    p.add_argument(
         "--reference",
         metavar="PROGRAM",
         help="--vs-lzma: also time the paper's reference program (a path, or a name on "
@@ -178,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.stage_sets = [parse_stages(text) for text in args.stage_sets]
         except ValueError as exc:
             parser.error(f"--stages: {exc}")
+    if args.block_counts:
+        if not args.vs_lzma:
+            parser.error("--blocks goes with --vs-lzma")
+        if min(args.block_counts) < 2:
+            parser.error("--blocks: N is at least 2 (one block is the default's solid stream)")
     if args.reference is not None:
         if not args.vs_lzma:
             parser.error("--reference goes with --vs-lzma")
@@ -219,7 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if args.vs_lzma:
             return vslzma.main(
-                chosen, out, machine, args.repeat, _log, args.stage_sets, args.reference
+                chosen,
+                out,
+                machine,
+                args.repeat,
+                _log,
+                args.stage_sets,
+                args.reference,
+                args.block_counts,
             )
         if args.ablation:
             return ablation.main(

@@ -45,7 +45,8 @@ def section(
             "`python -m bench --ablation` adds what each stage contributes "
             f"([ablation.md]({rel(out / 'ablation.md')})), `python -m bench --vs-lzma` the "
             "speed as a fraction of lzma -9e's, timed in one process (`--stages LIST`, as for "
-            "`midicoth compress`, adds other stage sets), and with "
+            "`midicoth compress`, adds other stage sets; `--blocks N` the default model in N "
+            "independent blocks on N threads), and with "
             "`--reference PROGRAM` as a multiple of the paper's program's "
             f"([speed_vs_lzma.md]({rel(out / 'speed_vs_lzma.md')}))."
         ),

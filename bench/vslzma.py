@@ -8,7 +8,10 @@ noisy machine far better than MB/s do. Each repeat times lzma, then
 turn; the table gives the medians and their ratios, for the default model,
 for the paper's pipeline alone (``stages=PAPER_STAGES``) and for any other
 stage sets asked for (``--stages``), each with the size it codes the file to,
-so that what a faster model would cost can be read off one table. With
+so that what a faster model would cost can be read off one table.
+``--blocks N`` also times the default model with the file cut into N
+independent blocks, coded (and decoded) on N threads: what more cores buy,
+and what the blocks cost in size, since each starts with a fresh model. With
 ``--reference PROGRAM``, each repeat also times the paper's program on the
 same file, run as its own command line has it (``PROGRAM compress IN OUT``,
 then ``PROGRAM decompress OUT COPY``), and a second table gives each model's
@@ -67,20 +70,35 @@ def _medians(
     return lz, comp, decomp
 
 
-def measure(data: bytes, stages: int, repeat: int) -> tuple[float, float, float, int]:
-    """Median seconds of (lzma compress, midicoth compress, midicoth decompress),
-    and the size midicoth codes `data` to."""
+def block_size(length: int, blocks: int) -> int | None:
+    """The block size that cuts `length` bytes into `blocks` independent
+    blocks (fewer when the smallest block size allows no more); None for a
+    solid stream."""
     import midicoth
 
-    packed = midicoth.compress(data, stages=stages)
-    if midicoth.decompress(packed) != data:
+    if blocks <= 1:
+        return None
+    size = -(-length // blocks)
+    return min(max(size, midicoth.MIN_BLOCK_SIZE), midicoth.MAX_BLOCK_SIZE)
+
+
+def measure(
+    data: bytes, stages: int, repeat: int, blocks: int = 1
+) -> tuple[float, float, float, int]:
+    """Median seconds of (lzma compress, midicoth compress, midicoth decompress),
+    and the size midicoth codes `data` to: one solid stream, or `blocks`
+    independent blocks coded and decoded on as many threads."""
+    import midicoth
+
+    size = block_size(len(data), blocks)
+
+    def compress() -> bytes:
+        return midicoth.compress(data, stages=stages, block_size=size, threads=blocks)
+
+    packed = compress()
+    if midicoth.decompress(packed, threads=blocks) != data:
         raise RuntimeError("round trip failed")
-    times = _medians(
-        data,
-        repeat,
-        lambda: midicoth.compress(data, stages=stages),
-        lambda: midicoth.decompress(packed),
-    )
+    times = _medians(data, repeat, compress, lambda: midicoth.decompress(packed, threads=blocks))
     return (*times, len(packed))
 
 
@@ -130,17 +148,26 @@ def measure_reference(
         return (*times, packed.stat().st_size)
 
 
-def models(extra_stages: Sequence[int]) -> list[tuple[str, int]]:
-    """The (label, stage set) pairs to time: the default, the paper's, then
-    each further set, named by the stages it leaves out."""
+def models(
+    length: int, extra_stages: Sequence[int] = (), extra_blocks: Sequence[int] = ()
+) -> list[tuple[str, int, int]]:
+    """The (label, stage set, blocks) to time on `length` bytes: the default,
+    the paper's, each further set, named by the stages it leaves out, then
+    the default model in each number of independent blocks asked for."""
     import midicoth
     from midicoth.format import stages_name
 
-    chosen = [("default", midicoth.ALL_STAGES), ("paper", midicoth.PAPER_STAGES)]
+    chosen = [("default", midicoth.ALL_STAGES, 1), ("paper", midicoth.PAPER_STAGES, 1)]
     for stages in extra_stages:
-        if stages not in [s for _, s in chosen]:
+        if stages not in [s for _, s, _ in chosen]:
             off = stages_name(midicoth.ALL_STAGES & ~stages).replace("+", ", ")
-            chosen.append((f"stages {stages} (without {off})", stages))
+            chosen.append((f"stages {stages} (without {off})", stages, 1))
+    for blocks in dict.fromkeys(extra_blocks):
+        size = block_size(length, blocks)
+        if size is not None:
+            made = max(1, -(-length // size))
+            cut = f"{made} block" if made == 1 else f"{made} blocks"
+            chosen.append((f"default, {cut} on {blocks} threads", midicoth.ALL_STAGES, blocks))
     return chosen
 
 
@@ -152,6 +179,7 @@ def main(
     log: Callable[[str], None],
     extra_stages: Sequence[int] = (),
     reference: str | None = None,
+    extra_blocks: Sequence[int] = (),
 ) -> int:
     rows = [
         (
@@ -167,7 +195,10 @@ def main(
     for inp in chosen:
         data = inp.path.read_bytes()
         kb = len(data) / 1000
-        timed = [(label, measure(data, stages, repeat)) for label, stages in models(extra_stages)]
+        timed = [
+            (label, measure(data, stages, repeat, blocks))
+            for label, stages, blocks in models(len(data), extra_stages, extra_blocks)
+        ]
         if reference is not None:
             try:
                 timed.append(

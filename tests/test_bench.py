@@ -7,6 +7,7 @@ it needs no corpora and takes a few seconds.
 from __future__ import annotations
 
 import csv
+import io
 import subprocess
 import sys
 import types
@@ -241,6 +242,34 @@ def test_speed_against_lzma_writes_each_model(tmp_path):
     assert all(row[-1].endswith("× |") for row in rows)
 
 
+def test_speed_against_lzma_in_independent_blocks(tmp_path):
+    midicoth = pytest.importorskip("midicoth")
+    pytest.importorskip("midicoth._core")
+    data = generate("text", 3000)
+    # 2 blocks of 1,500 bytes (asked twice, timed once); 4 would be under the
+    # smallest block size, so the file is cut into 3: 1,024, 1,024 and 952.
+    argv = _vs_lzma_argv(tmp_path, data) + ["--blocks", "2", "--blocks", "4", "--blocks", "2"]
+    assert cli.main(argv) == 0
+    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
+    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    assert [row[1] for row in rows] == [
+        "default",
+        "paper",
+        "default, 2 blocks on 2 threads",
+        "default, 3 blocks on 4 threads",
+    ]
+    halves = midicoth.compress(data, block_size=1500, threads=2)
+    sizes = [
+        len(halves),
+        len(midicoth.compress(data, block_size=midicoth.MIN_BLOCK_SIZE, threads=4)),
+    ]
+    assert [int(row[2].replace(",", "")) for row in rows[2:]] == sizes
+    assert sizes[0] > len(midicoth.compress(data))  # each block starts afresh
+    scan = pytest.importorskip("midicoth.format").scan
+    (layout,) = scan(io.BytesIO(halves))
+    assert [usize for usize, _ in layout.blocks] == [1500, 1500]
+
+
 # A stand-in for the paper's program, with its command line: VERB IN OUT.
 # zlib codes; BREAK says what goes wrong.
 FAKE_REFERENCE = """\
@@ -304,6 +333,9 @@ def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, messag
         (["--stages", "59"], "--stages goes with --vs-lzma"),
         (["--vs-lzma", "--stages", "64"], "--stages: '64': a stage number is 0 to 63"),
         (["--vs-lzma", "--stages", "match+fast"], "unknown stage 'fast'"),
+        (["--blocks", "2"], "--blocks goes with --vs-lzma"),
+        (["--vs-lzma", "--blocks", "1"], "--blocks: N is at least 2"),
+        (["--vs-lzma", "--blocks", "two"], "invalid int value"),
         (["--reference", "mdc"], "--reference goes with --vs-lzma"),
         (["--vs-lzma", "--reference", "no-such-program-here"], "no program"),
     ],
