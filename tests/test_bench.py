@@ -220,6 +220,17 @@ def _vs_lzma_argv(tmp_path, data):
     return ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
 
 
+def _vs_lzma_rows(tmp_path, data, options):
+    """The table rows, split into cells, of a --vs-lzma run with `options`."""
+    assert cli.main(_vs_lzma_argv(tmp_path, data) + options) == 0
+    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
+    return [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+
+
+def _sizes(rows):
+    return [int(row[2].replace(",", "")) for row in rows]
+
+
 def test_speed_against_lzma_writes_each_model(tmp_path):
     midicoth = pytest.importorskip("midicoth")
     pytest.importorskip("midicoth._core")
@@ -227,10 +238,7 @@ def test_speed_against_lzma_writes_each_model(tmp_path):
     # Stage sets are named as for `midicoth compress --stages`; one already
     # timed ("all" is the default) is not timed twice.
     stage_lists = ["match+word+tweedie+mix+apm", "all", "49"]
-    argv = _vs_lzma_argv(tmp_path, data) + [a for s in stage_lists for a in ("--stages", s)]
-    assert cli.main(argv) == 0
-    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
-    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    rows = _vs_lzma_rows(tmp_path, data, [a for s in stage_lists for a in ("--stages", s)])
     assert [row[1] for row in rows] == [
         "default",
         "paper",
@@ -238,7 +246,7 @@ def test_speed_against_lzma_writes_each_model(tmp_path):
         "stages 49 (without word, highctx, tweedie)",
     ]
     sizes = [len(midicoth.compress(data, stages=s)) for s in (63, 15, 59, 49)]
-    assert [int(row[2].replace(",", "")) for row in rows] == sizes
+    assert _sizes(rows) == sizes
     assert all(row[-1].endswith("× |") for row in rows)
 
 
@@ -248,10 +256,7 @@ def test_speed_against_lzma_in_independent_blocks(tmp_path):
     data = generate("text", 3000)
     # 2 blocks of 1,500 bytes (asked twice, timed once); 4 would be under the
     # smallest block size, so the file is cut into 3: 1,024, 1,024 and 952.
-    argv = _vs_lzma_argv(tmp_path, data) + ["--blocks", "2", "--blocks", "4", "--blocks", "2"]
-    assert cli.main(argv) == 0
-    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
-    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    rows = _vs_lzma_rows(tmp_path, data, ["--blocks", "2", "--blocks", "4", "--blocks", "2"])
     assert [row[1] for row in rows] == [
         "default",
         "paper",
@@ -263,7 +268,7 @@ def test_speed_against_lzma_in_independent_blocks(tmp_path):
         len(halves),
         len(midicoth.compress(data, block_size=midicoth.MIN_BLOCK_SIZE, threads=4)),
     ]
-    assert [int(row[2].replace(",", "")) for row in rows[2:]] == sizes
+    assert _sizes(rows[2:]) == sizes
     assert sizes[0] > len(midicoth.compress(data))  # each block starts afresh
     scan = pytest.importorskip("midicoth.format").scan
     (layout,) = scan(io.BytesIO(halves))
@@ -302,12 +307,10 @@ def _fake_reference(tmp_path, fault):
 def test_speed_against_reference_program(tmp_path):
     pytest.importorskip("midicoth._core")
     data = generate("text", 3000)
-    argv = _vs_lzma_argv(tmp_path, data)
-    assert cli.main(argv + ["--reference", str(_fake_reference(tmp_path, "none"))]) == 0
-    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
-    rows = [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
+    rows = _vs_lzma_rows(tmp_path, data, ["--reference", str(_fake_reference(tmp_path, "none"))])
     assert [row[1] for row in rows] == ["default", "paper", "reference program", "default", "paper"]
-    assert int(rows[2][2].replace(",", "")) == len(zlib.compress(data))
+    assert _sizes(rows[2:3]) == [len(zlib.compress(data))]
+    text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
     assert "## Against the reference program" in text
     assert all(row[-1].endswith("× |") and float(row[-1][:-3]) > 0 for row in rows[3:])
 
