@@ -7,10 +7,18 @@ bit. Each configuration runs in this process through the core's Encoder
 directly (``compress`` + ``end_segment``), so sizes are raw coded bytes
 without the container's framing, comparable with the paper's program.
 
+Then, with every stage on, the block modes are allowed to the analyser one
+at a time, cumulatively: +record, +sparse, +x86 (those the core exports, a
+``MODE_*`` constant). These rows code the file in blocks of 1 MiB, a segment
+each, as the container does: ``analyse`` picks each block's mode and record
+period among those allowed, ``set_mode`` sets it, and an x86 block is coded
+after ``x86_encode``. The analyser's choices are reported per file and block.
+
 How far to trust the numbers: sizes are exact and deterministic. Times are
 one run each, wall clock, in this process: a rough guide to what a stage
 costs, not a speed benchmark (use ``python -m bench`` for that).
-``--verify`` also decodes every configuration and compares it byte for byte.
+``--verify`` also decodes every configuration and compares it byte for byte
+(an x86 block after ``x86_decode``, so the transform is checked too).
 """
 
 from __future__ import annotations
@@ -27,6 +35,9 @@ from bench.inputs import Input
 from bench.report import DASH, table
 
 PAPER_ORDER = ["MATCH", "WORD", "HIGHCTX", "TWEEDIE"]
+MODE_ORDER = ["RECORD", "SPARSE", "X86"]
+BLOCK_SIZE = 1 << 20
+NO_MODE = "-"
 
 
 @dataclass
@@ -39,6 +50,8 @@ class Row:
     compressed: int
     seconds: float
     verified: bool | None
+    allowed: int = 0
+    modes: tuple[str, ...] = ()
 
     @property
     def bpb(self) -> float:
@@ -60,6 +73,95 @@ def configurations(core: ModuleType) -> list[tuple[str, int]]:
         stages |= flags[name]
         configs.append((f"+{name.lower()}", stages))
     return configs
+
+
+def mode_configurations(core: ModuleType) -> list[tuple[str, int]]:
+    """(label, modes allowed to the analyser) for the mode rows, cumulatively.
+
+    Empty when the core has no analyser (a core built before the modes).
+    """
+    if not hasattr(core, "analyse"):
+        return []
+    configs = []
+    allowed = 0
+    for name in MODE_ORDER:
+        flag = getattr(core, f"MODE_{name}", 0)
+        if flag:
+            allowed |= flag
+            configs.append((f"+{name.lower()}", allowed))
+    return configs
+
+
+def mode_label(core: ModuleType, mode: int, period: int) -> str:
+    """A block's mode as the tables write it: ``x86+sparse``, ``record/216``,
+    ``record/lines`` (record contexts by lines), ``-`` for none."""
+    parts = []
+    if mode & getattr(core, "MODE_X86", 0):
+        parts.append("x86")
+    if mode & getattr(core, "MODE_RECORD", 0):
+        parts.append(f"record/{period}" if period else "record/lines")
+    if mode & getattr(core, "MODE_SPARSE", 0):
+        parts.append("sparse")
+    return "+".join(parts) or NO_MODE
+
+
+def summarize_modes(labels: Sequence[str]) -> str:
+    """Block choices in order, runs of one choice counted: ``x86+sparse ×3, sparse``."""
+    runs: list[list[Any]] = []
+    for label in labels:
+        if runs and runs[-1][0] == label:
+            runs[-1][1] += 1
+        else:
+            runs.append([label, 1])
+    return ", ".join(label if n == 1 else f"{label} ×{n}" for label, n in runs) or NO_MODE
+
+
+def code_blocks(
+    core: ModuleType,
+    data: bytes,
+    stages: int,
+    memory_mib: int,
+    allowed: int,
+    verify: bool,
+    block_size: int = BLOCK_SIZE,
+    forced: tuple[int, int] | None = None,
+) -> tuple[int, float, bool | None, tuple[str, ...]]:
+    """(coded size, seconds to encode, decoded equal or None, mode per block) of
+    `data` coded in blocks of `block_size`, a segment each, with the block
+    modes the analyser picks among `allowed`.
+
+    ``forced`` = (mode, period) codes every block in that mode instead of
+    asking the analyser (ValueError from ``set_mode`` if the engine cannot).
+    Seconds include the analysis and the x86 transform.
+    """
+    t0 = time.perf_counter()
+    enc = core.Encoder(memory_mib=memory_mib, stages=stages)
+    pieces: list[tuple[int, int, int, bytes]] = []  # (mode, period, block size, coded)
+    for start in range(0, len(data), block_size):
+        block = data[start : start + block_size]
+        mode, period = forced if forced is not None else core.analyse(block, stages, allowed)
+        if mode & getattr(core, "MODE_X86", 0):
+            transformed = bytearray(block)
+            core.x86_encode(transformed)
+            block = bytes(transformed)
+        enc.set_mode(mode, period)
+        pieces.append((mode, period, len(block), enc.compress(block) + enc.end_segment()))
+    seconds = time.perf_counter() - t0
+    labels = tuple(mode_label(core, mode, period) for mode, period, _, _ in pieces)
+    verified = None
+    if verify:
+        dec = core.Decoder(memory_mib=memory_mib, stages=stages)
+        out = bytearray()
+        for mode, period, size, coded in pieces:
+            dec.set_mode(mode, period)
+            dec.start_segment(size)
+            decoded = bytearray(dec.decompress(coded, final=True))
+            dec.end_segment()
+            if mode & getattr(core, "MODE_X86", 0):
+                core.x86_decode(decoded)
+            out += decoded
+        verified = out == data
+    return sum(len(coded) for *_, coded in pieces), seconds, verified, labels
 
 
 def code(
@@ -93,15 +195,31 @@ def run(
 
     rows: list[Row] = []
     configs = configurations(core)
+    modes = mode_configurations(core)
     for inp in inputs:
         data = inp.path.read_bytes()
         memory = memory_mib if memory_mib is not None else auto_memory_mib(len(data))
         for label, stages in configs:
             size, seconds, verified = code(core, data, stages, memory, verify)
             rows.append(Row(inp, label, stages, size, seconds, verified))
-            check = "" if verified is None else (", verified" if verified else ", MISMATCH")
-            log(f"{inp.key} {label}: {size} bytes, {rows[-1].bpb:.3f} bpb, {seconds:.2f} s{check}")
+            _log_row(log, rows[-1])
+        stages = configs[-1][1]
+        for label, allowed in modes:
+            size, seconds, verified, chosen = code_blocks(
+                core, data, stages, memory, allowed, verify
+            )
+            rows.append(Row(inp, label, stages, size, seconds, verified, allowed, chosen))
+            _log_row(log, rows[-1])
     return rows
+
+
+def _log_row(log: Callable[[str], None], row: Row) -> None:
+    check = "" if row.verified is None else (", verified" if row.verified else ", MISMATCH")
+    chosen = f", modes {summarize_modes(row.modes)}" if row.allowed else ""
+    log(
+        f"{row.input.key} {row.config}: {row.compressed} bytes, {row.bpb:.3f} bpb, "
+        f"{row.seconds:.2f} s{chosen}{check}"
+    )
 
 
 def _set_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str]) -> list[str]:
@@ -134,7 +252,7 @@ def _set_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str])
 def _gain_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str]) -> list[str]:
     """Per file: how much smaller each stage makes the output than the one before."""
     by = {(r.input.key, r.config): r.compressed for r in rows}
-    header = ["File"] + configs[1:] + ["all stages after PPM"]
+    header = ["File"] + configs[1:] + ["all after base PPM"]
     body = []
     groups = [(inp.name, [inp]) for inp in inputs] + [("**total**", list(inputs))]
     for name, group in groups:
@@ -145,6 +263,25 @@ def _gain_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str]
         cells.append(f"{100.0 * (sizes[0] - sizes[-1]) / sizes[0]:+.2f} %" if sizes[0] else DASH)
         body.append(cells)
     return table(header, body, "l" + "r" * (len(header) - 1))
+
+
+def _mode_table(rows: Sequence[Row], inputs: Sequence[Input]) -> list[str]:
+    """Per file: the analyser's choice for each block, under each set of modes allowed."""
+    mode_rows = [r for r in rows if r.allowed]
+    configs: list[str] = []
+    for r in mode_rows:
+        if r.config not in configs:
+            configs.append(r.config)
+    by = {(r.input.key, r.config): r for r in mode_rows}
+    header = ["File", "Blocks"] + configs
+    body = []
+    for inp in inputs:
+        cells = [inp.name, str(-(-inp.size // BLOCK_SIZE))]
+        for c in configs:
+            row = by.get((inp.key, c))
+            cells.append(summarize_modes(row.modes) if row else DASH)
+        body.append(cells)
+    return table(header, body, "lr" + "l" * len(configs))
 
 
 def markdown(
@@ -180,6 +317,17 @@ def markdown(
         ),
         "",
     ]
+    if any(r.allowed for r in rows):
+        lines += [
+            (
+                "The last columns keep every stage on and allow the block modes to the "
+                "analyser cumulatively (*+record*: contexts a record or a line up; *+sparse*: "
+                "contexts that skip bytes; *+x86*: CALL/JMP targets made absolute, then sparse "
+                "contexts). They code each file in blocks of 1 MiB, a segment each, with the "
+                "mode `analyse` picks per block; the tables after each set say which."
+            ),
+            "",
+        ]
     bad = [r for r in rows if r.verified is False]
     if bad:
         lines += [
@@ -204,6 +352,18 @@ def markdown(
             "",
         ]
         lines += _gain_table(rows, group, configs) + [""]
+        if any(r.allowed for r in rows if r.input in group):
+            lines += [
+                f"## {set_name}: the analyser's choice per block",
+                "",
+                (
+                    f"Blocks of {BLOCK_SIZE >> 20} MiB in order, a run of equal choices "
+                    "counted (`record/P`: records of P bytes; `record/lines`: by lines; "
+                    f"`{NO_MODE}`: none, the stages alone)."
+                ),
+                "",
+            ]
+            lines += _mode_table(rows, group) + [""]
     if charts:
         lines += ["## Charts", ""] + [f"![{Path(c).stem}]({c})" for c in charts] + [""]
     return "\n".join(lines)
@@ -224,6 +384,8 @@ def write_csv(rows: Sequence[Row], path: Path) -> None:
                 "encode_s",
                 "verified",
                 "mdc_ref_bytes",
+                "modes_allowed",
+                "modes_chosen",
             ]
         )
         for r in rows:
@@ -240,6 +402,8 @@ def write_csv(rows: Sequence[Row], path: Path) -> None:
                     f"{r.seconds:.4f}",
                     "" if r.verified is None else int(r.verified),
                     "" if ref is None else ref,
+                    r.allowed,
+                    " ".join(r.modes),
                 ]
             )
 

@@ -14,7 +14,10 @@ Files go to the download cache (``~/.cache/midicoth/corpora`` unless
 fetched once, the needed members are streamed out of it (for prefixes, only
 their first bytes), each file is checked against the manifest's size and
 digest before it is moved into place, and the archive is deleted unless
-``--keep-archives``. A file already present and correct is not fetched again.
+``--keep-archives``. Archives are zip files (``.zip``, and Python wheels,
+``.whl``) or tar files (``.tar``, ``.tar.gz``/``.tgz``, ``.tar.bz2``,
+``.tar.xz``); a row without a member is the downloaded file itself. A file
+already present and correct is not fetched again.
 Exit status: 0 when every requested file is in place and verified, 1 if any
 failed, 2 for bad arguments.
 """
@@ -82,7 +85,7 @@ def _open_member(archive: Path, url: str, member: str) -> Iterator[IO[bytes]]:
     if not member:
         with open(archive, "rb") as fh:
             yield fh
-    elif name.endswith(".zip"):
+    elif name.endswith((".zip", ".whl")):  # a wheel is a zip archive
         with zipfile.ZipFile(archive) as zf, zf.open(_pick_member(zf.namelist(), member)) as fh:
             yield fh
     elif name.endswith((".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")):

@@ -13,6 +13,12 @@ BLAKE2b in counter mode, not from ``random`` or numpy. The kinds exercise differ
 ``runs``     runs of a few byte values with geometric lengths.
 ``repeats``  random chunks, many of them repeated (slightly mutated) from far
              back: long matches that only a match model finds.
+``table``    delimited text, a row per line: an id, a count, a category and
+             a decimal, so columns line up (record contexts by lines).
+``numbers``  little-endian 32-bit samples of a slowly varying signal: the
+             high bytes repeat 4 back, the low ones are noisy (sparse contexts).
+``code``     x86-like machine code: short instructions and CALLs (E8) to a
+             few dozen targets, each with its relative 32-bit displacement.
 """
 
 from __future__ import annotations
@@ -187,12 +193,49 @@ def _repeats(rng: _Random) -> Iterator[bytes]:
         yield bytes(chunk)
 
 
+def _table(rng: _Random) -> Iterator[bytes]:
+    categories = [b"alpha", b"beta", b"gamma", b"delta"]
+    row = 0
+    while True:
+        row += 1
+        count = rng.below(1000)
+        value = rng.below(100000)
+        yield b"%d,%d,%s,%d.%04d\n" % (
+            row,
+            count,
+            categories[rng.below(len(categories))],
+            value // 10000,
+            value % 10000,
+        )
+
+
+def _numbers(rng: _Random) -> Iterator[bytes]:
+    level = 1 << 20
+    while True:
+        level += rng.below(2049) - 1024
+        yield (level & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def _code(rng: _Random) -> Iterator[bytes]:
+    targets = [rng.below(1 << 18) for _ in range(40)]
+    prologue = [b"\x55", b"\x48\x89\xe5", b"\x48\x83\xec\x10", b"\x8b\x45\xfc", b"\x31\xc0"]
+    at = 0
+    while True:
+        piece = b"".join(prologue[rng.below(len(prologue))] for _ in range(1 + rng.below(4)))
+        at += len(piece) + 5
+        relative = (targets[rng.below(len(targets))] - at) & 0xFFFFFFFF
+        yield piece + b"\xe8" + relative.to_bytes(4, "little")
+
+
 KINDS: dict[str, Callable[[_Random], Iterator[bytes]]] = {
     "text": _text,
     "binary": _binary,
     "random": _random,
     "runs": _runs,
     "repeats": _repeats,
+    "table": _table,
+    "numbers": _numbers,
+    "code": _code,
 }
 
 

@@ -25,6 +25,11 @@
  *                 binary context models of binctx.c (orders 1, 2, 3, 5 and
  *                 8, and the current word) and the match model's expected
  *                 bit; their outputs are averaged in the stretch domain.
+ *                 In a segment with a mode (midicoth.h, chosen per block
+ *                 by analyse.c), up to four structure models join them:
+ *                 binary context models on the rows of record.c (the
+ *                 bytes a period or a line up, the column) or on bytes
+ *                 that skip (sparse); see struct_hashes.
  *   7. apm.c      (ours) an adaptive probability map by node and the
  *                 previous byte refines that: p <- (p + apm(p)) / 2.
  *                 A settled node (the blend and the order-2 binary context
@@ -50,7 +55,9 @@
  * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
  * the word model, 6 to each of the five hashed binary context models, and,
  * rounded down to powers of two, 8 to the match history and 1 to each of
- * its five tables. Tables of stages switched off are not allocated.
+ * its five tables. What is left (a 64th at least) goes to record.c's ring
+ * and the four structure models, so that the tables above keep model 5's
+ * sizes. Tables of stages switched off are not allocated.
  * Nothing is allocated after mdc_engine_new.
  */
 #include "midicoth.h"
@@ -67,6 +74,7 @@
 #include "match.h"
 #include "mixer.h"
 #include "ppm.h"
+#include "record.h"
 #include "tweedie.h"
 #include "word.h"
 
@@ -83,6 +91,14 @@
  * mixers' learning rate, and the match model's entries (streak 0..15 x
  * confidence quarter). */
 #define BINCTX_MODELS 6
+/* The structure models a segment's mode turns on (record and sparse
+ * contexts) are binary context models too, the mixers' inputs 10-13. */
+#define STRUCT_MODELS 4
+#define STRUCT_LIMIT 15
+/* Below half text bytes lately (text_share, a 16-bit fraction), sparse
+ * data is binary: the word's binary context model gives way to a
+ * structure context. */
+#define TEXT_SHARE_BINARY 32768
 #define MIX_LR (1 << 15) /* 0.5, 16.16 */
 #define MATCH_STATES 4
 #define MATCH_ENTRIES 64
@@ -169,6 +185,12 @@ struct mdc_engine {
     stretch_table stretch;
     binctx binctx[BINCTX_MODELS];
     uint64_t binctx_next[BINCTX_MODELS]; /* their contexts for the next byte */
+    unsigned mode, period;               /* this segment's (mdc_set_mode) */
+    int structs;                         /* structure models in use: 0..STRUCT_MODELS */
+    record_model record;
+    uint32_t text_share;                 /* recent text bytes' share, 16-bit (update) */
+    binctx sbin[STRUCT_MODELS];          /* the structure models' binary contexts */
+    uint64_t sbin_next[STRUCT_MODELS];
     mixer mix_level, mix_node;
     int32_t mix_x[8][MIX_LANES];         /* per level: the mixers' inputs, zero past MIX_INPUTS */
     apm final_apm;                       /* by node and the previous byte */
@@ -193,7 +215,7 @@ struct mdc_engine {
 };
 
 typedef struct {
-    uint64_t ppm, highctx, word, binctx;
+    uint64_t ppm, highctx, word, binctx, structs;
     int ring_bits, match_bits;
 } layout;
 
@@ -238,6 +260,12 @@ static layout layout_for(unsigned memory_mib)
     l.binctx = part * 6;
     l.ring_bits = mdc_ilog2(pow2_floor(part * 8));
     l.match_bits = mdc_ilog2(pow2_floor(part) / sizeof(uint32_t));
+    /* The structure models take what the rest leaves (at least a 64th,
+     * more where the match tables round down), so that model 5's tables
+     * keep their sizes and a segment of mode 0 codes as it did. */
+    uint64_t used = FIXED_BYTES + l.ppm + l.highctx + l.word + (BINCTX_MODELS - 1) * l.binctx +
+                    match_size(l.ring_bits, l.match_bits) + record_size();
+    l.structs = ((uint64_t)memory_mib << 20) - used;
     return l;
 }
 
@@ -261,7 +289,8 @@ size_t mdc_engine_bytes(unsigned memory_mib)
     layout l = layout_for(memory_mib);
     return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) +
            word_size(l.word) + match_size(l.ring_bits, l.match_bits) +
-           (BINCTX_MODELS - 1) * binctx_size(l.binctx);
+           (BINCTX_MODELS - 1) * binctx_size(l.binctx) + record_size() +
+           STRUCT_MODELS * binctx_size(l.structs / STRUCT_MODELS);
 }
 
 void mdc_engine_free(mdc_engine *e)
@@ -275,6 +304,9 @@ void mdc_engine_free(mdc_engine *e)
     tweedie_free(&e->tweedie);
     for (int k = 0; k < BINCTX_MODELS; k++)
         binctx_free(&e->binctx[k]);
+    for (int k = 0; k < STRUCT_MODELS; k++)
+        binctx_free(&e->sbin[k]);
+    record_free(&e->record);
     mixer_free(&e->mix_level);
     mixer_free(&e->mix_node);
     apm_free(&e->final_apm);
@@ -283,16 +315,111 @@ void mdc_engine_free(mdc_engine *e)
     free(e);
 }
 
+/* Hash of up to four small values (bytes or RECORD_NONE, a column) as a
+ * structure model's context; `kind` separates the models. */
+static MDC_INLINE uint64_t struct_ctx(uint64_t kind, uint64_t a, uint64_t b, uint64_t c)
+{
+    return mdc_mix64(((kind * 0x10000 + c) * 0x200 + b) * 0x200 + a + 0x5EC0000000000000ull);
+}
+
+/* Whether the data is binary with structure (a record period, machine
+ * code, or sparse fields with few text bytes lately), where words mean
+ * little. */
+static MDC_INLINE int binary_structure(const mdc_engine *e)
+{
+    return e->period || (e->mode & MDC_MODE_X86) ||
+           (e->mode & MDC_MODE_SPARSE && e->text_share < TEXT_SHARE_BINARY);
+}
+
 /* The context of binary context model k: orders 1, 2, 3, 5 and 8, and the
- * current word (between words, the last one). */
+ * current word (between words, the last one). In a block of binary
+ * structure the word's model takes one more structure context instead: the
+ * byte above with the last byte and the byte above-left; in sparse or code
+ * blocks, the bytes 3 and 4 back. */
 static uint64_t binctx_hash(const mdc_engine *e, int k)
 {
     static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
     if (k < BINCTX_MODELS - 1)
         return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
+    if (binary_structure(e)) {
+        uint64_t h = e->hist;
+        const record_model *r = &e->record;
+        return e->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
+                         : struct_ctx(11, h >> 16 & 255, h >> 24 & 255, 0);
+    }
     const word_model *w = &e->word;
     return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
                      (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
+}
+
+/* The structure models' contexts for the next byte, by the segment's mode:
+ *   record: the byte above with the last byte; the column with the byte
+ *           above; the three bytes above (left, above, right); above and
+ *           two rows above;
+ *   sparse: the byte 2 back; bytes 2-3 back; byte 4 back (in x86 code:
+ *           bytes 1 and 3 back); bytes 4 and 8;
+ *   both:   the first two of each.
+ * `hist` holds the last 8 bytes, most recent lowest. */
+static void struct_hashes(mdc_engine *e)
+{
+    const record_model *r = &e->record;
+    uint64_t h = e->hist;
+    uint64_t ctx[2 * STRUCT_MODELS];
+    int n = 0;
+    if (e->mode & MDC_MODE_RECORD) {
+        uint32_t above = record_up(r, 1, 0);
+        ctx[n++] = struct_ctx(1, above, h & 255, 0);
+        ctx[n++] = struct_ctx(4, above, 0, r->column);
+        ctx[n++] = struct_ctx(2, record_up(r, 1, -1), above, record_up(r, 1, 1));
+        ctx[n++] = struct_ctx(3, above, record_up(r, 2, 0), 0);
+    }
+    if (e->mode & MDC_MODE_SPARSE) {
+        ctx[n++] = struct_ctx(5, h >> 8 & 255, 0, 0);
+        ctx[n++] = struct_ctx(6, h >> 8 & 0xFFFF, 0, 0);
+        /* in code, the last byte with the one 3 back (an opcode and its
+         * operand's start) in place of the byte 4 back */
+        if (e->mode & MDC_MODE_X86)
+            ctx[n++] = struct_ctx(9, h & 255, h >> 16 & 255, 0);
+        else
+            ctx[n++] = struct_ctx(7, h >> 24 & 255, 0, 0);
+        ctx[n++] = struct_ctx(8, h >> 24 & 255, h >> 56, 0);
+    }
+    if (n > STRUCT_MODELS) { /* both: the first two of each */
+        ctx[2] = ctx[4];
+        ctx[3] = ctx[5];
+        n = STRUCT_MODELS;
+    }
+    e->structs = n;
+    for (int k = 0; k < n; k++) {
+        e->sbin_next[k] = ctx[k];
+        binctx_prefetch(&e->sbin[k], ctx[k]);
+    }
+}
+
+int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages)
+{
+    if (mode & ~MDC_MODE_ALL || period > MDC_MAX_PERIOD)
+        return 0;
+    if (!(mode & MDC_MODE_RECORD) && period)
+        return 0;
+    return !(mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE)) || (stages & MDC_STAGE_MIX);
+}
+
+int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
+{
+    if (!mdc_mode_valid(mode, period, e->stages))
+        return -1;
+    e->mode = mode;
+    e->period = period;
+    if (e->stages & MDC_STAGE_MIX) {
+        record_set_period(&e->record, period);
+        struct_hashes(e);
+        for (int level = 0; level < 8; level++)
+            for (int k = e->structs; k < STRUCT_MODELS; k++)
+                e->mix_x[level][10 + k] = 0;
+        e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
+    }
+    return 0;
 }
 
 mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
@@ -325,6 +452,9 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
         fail |= mixer_init(&e->mix_level, LEVEL_SETS, MIX_LR) != 0;
         fail |= mixer_init(&e->mix_node, NODE_SETS, MIX_LR) != 0;
         fail |= apm_init(&e->settled_apm, 256 * MATCH_STATES) != 0;
+        fail |= record_init(&e->record) != 0;
+        for (int k = 0; k < STRUCT_MODELS; k++)
+            fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT) != 0;
         for (int i = 0; i < MATCH_ENTRIES; i++)
             e->match_right[i] = 49152; /* 3/4 */
     }
@@ -389,9 +519,12 @@ static void predict(mdc_engine *e)
     mdc_dist *dist = &e->dist;
     uint32_t w_match = 0, w_word = 0, w_high = 0;
 
-    if (e->stages & MDC_STAGE_MIX)
+    if (e->stages & MDC_STAGE_MIX) {
         for (int k = 0; k < BINCTX_MODELS; k++)
             binctx_begin(&e->binctx[k], e->binctx_next[k]);
+        for (int k = 0; k < e->structs; k++)
+            binctx_begin(&e->sbin[k], e->sbin_next[k]);
+    }
 
     e->match_state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
@@ -445,7 +578,7 @@ typedef struct {
 /* Stage 6's inputs at a node, and its output: the two mixers' outputs
  * averaged in the stretch domain. */
 static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t calibrated,
-                                    uint32_t blend)
+                                    uint32_t blend, int structs)
 {
     const stretch_table *st = &e->stretch;
     int32_t *x = e->mix_x[w->level];
@@ -454,6 +587,9 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
     for (int k = 0; k < BINCTX_MODELS; k++)
         x[2 + k] = stretch(st, binctx_p(&e->binctx[k], w->level, w->node));
     x[8] = 256; /* bias */
+    /* inputs 10-13: the structure models in use (set_mode zeroes the rest) */
+    for (int k = 0; k < structs; k++)
+        x[10 + k] = stretch(st, binctx_p(&e->sbin[k], w->level, w->node));
     /* The match model's expected bit, while its byte agrees with the path. */
     x[9] = 0;
     e->match_entry[w->level] = -1;
@@ -491,7 +627,7 @@ static MDC_INLINE int settled(mdc_engine *e, const tree_walk *w, uint32_t blend)
 /* The coded P(right) of the walk's node: the blend's own from its two
  * halves' masses (dist.h), then stages 5-7, or the short path if the node
  * is settled. */
-static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
+static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w, int structs)
 {
     uint64_t left = dist_left(&e->dist, w->node, w->level);
     w->left = left;
@@ -500,12 +636,18 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
     uint32_t p = blend;
     e->settled[w->level] = 0;
     if (e->stages & MDC_STAGE_MIX) {
-        if (w->level == 3)
+        if (w->level == 3) {
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_prefetch_low(&e->binctx[k], w->node);
-        if (w->level == 4)
+            for (int k = 0; k < structs; k++)
+                binctx_prefetch_low(&e->sbin[k], w->node);
+        }
+        if (w->level == 4) {
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_low(&e->binctx[k], w->node & 15);
+            for (int k = 0; k < structs; k++)
+                binctx_low(&e->sbin[k], w->node & 15);
+        }
         if (settled(e, w, blend))
             return clamp_p(apm_p(&e->settled_apm, &e->stretch, w->level, blend,
                                  (uint32_t)w->node * MATCH_STATES + e->match_state));
@@ -513,7 +655,7 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w)
     if (e->stages & MDC_STAGE_TWEEDIE)
         p = tweedie_node(&e->tweedie, w->level, w->node, p);
     if (e->stages & MDC_STAGE_MIX)
-        p = mix_node(e, w, p, blend);
+        p = mix_node(e, w, p, blend, structs);
     if (e->stages & MDC_STAGE_APM) {
         uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)w->node;
         /* The map is 4.1 MiB: the children's knots are asked for a level
@@ -542,7 +684,7 @@ static inline void account(mdc_engine *e, int bit, uint32_t p)
 /* Every stage learns the byte. The next byte's contexts are known first
  * thing, so their table lines are requested before the updates, which then
  * hide the memory latency. */
-static MDC_INLINE void update(mdc_engine *e, int c)
+static MDC_INLINE void update(mdc_engine *e, int c, int structs)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
     uint64_t hist = e->hist, hist_hi = e->hist_hi;
@@ -581,6 +723,8 @@ static MDC_INLINE void update(mdc_engine *e, int c)
             mixer_update(&e->mix_node, level, bit, e->mix_x[level]);
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_update(&e->binctx[k], level, bit);
+            for (int k = 0; k < structs; k++)
+                binctx_update(&e->sbin[k], level, bit);
             if (e->match_entry[level] >= 0) {
                 int right = ((e->match.predicted >> (7 - level)) & 1) == bit;
                 uint16_t *q = &e->match_right[e->match_entry[level]];
@@ -594,6 +738,13 @@ static MDC_INLINE void update(mdc_engine *e, int c)
         word_prefetch(&e->word);
     }
     if (e->stages & MDC_STAGE_MIX) {
+        record_update(&e->record, c);
+        /* a moving share of text bytes over about the last 256: each byte
+         * moves it 1/256 of the way to 65536 (text) or 0 */
+        e->text_share += 256u * ((c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t') -
+                         (e->text_share >> 8);
+        if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
+            struct_hashes(e);
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
         binctx_prefetch(&e->binctx[BINCTX_MODELS - 1], e->binctx_next[BINCTX_MODELS - 1]);
     }
@@ -601,9 +752,12 @@ static MDC_INLINE void update(mdc_engine *e, int c)
         highctx_update(&e->highctx, c);
 }
 
-MDC_VECTOR_CLONES
-size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
-                  uint8_t *out, size_t out_cap)
+/* The coding loops take `structs`, the structure models in use, as an
+ * argument: each loop is compiled twice, once with the constant 0, which
+ * takes the structure models' loops out of the per-node path, so a segment
+ * in mode 0 runs the code model 5 ran. */
+static MDC_INLINE size_t encode_bytes(mdc_engine *e, const uint8_t *in, size_t in_len,
+                                      size_t *consumed, uint8_t *out, size_t out_cap, int structs)
 {
     size_t i = 0, n = 0;
     while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
@@ -612,17 +766,42 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
         tree_walk w = {0, 1, e->dist.total, 0};
         for (int level = 0; level < 8; level++) {
             int bit = (c >> (7 - level)) & 1;
-            uint32_t p = node_p(e, &w);
+            uint32_t p = node_p(e, &w, structs);
             account(e, bit, p);
             n += (size_t)coder_encode(&e->coder, bit, p, out + n);
             node_next(&w, bit);
         }
-        update(e, c);
+        update(e, c, structs);
     }
-    if (i)
-        e->segment_open = 1;
     *consumed = i;
     return n;
+}
+
+MDC_VECTOR_CLONES
+size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
+                  uint8_t *out, size_t out_cap)
+{
+    size_t n = e->structs ? encode_bytes(e, in, in_len, consumed, out, out_cap, e->structs)
+                          : encode_bytes(e, in, in_len, consumed, out, out_cap, 0);
+    if (*consumed)
+        e->segment_open = 1;
+    return n;
+}
+
+MDC_VECTOR_CLONES
+void mdc_learn(mdc_engine *e, const uint8_t *in, size_t in_len)
+{
+    for (size_t i = 0; i < in_len; i++) {
+        int c = in[i];
+        predict(e);
+        tree_walk w = {0, 1, e->dist.total, 0};
+        for (int level = 0; level < 8; level++) {
+            int bit = (c >> (7 - level)) & 1;
+            account(e, bit, node_p(e, &w, e->structs));
+            node_next(&w, bit);
+        }
+        update(e, c, e->structs);
+    }
 }
 
 size_t mdc_encode_end(mdc_engine *e, uint8_t *out)
@@ -652,6 +831,37 @@ int mdc_decode_damaged(const mdc_engine *e)
     return e->damaged;
 }
 
+/* Decodes up to out_cap bytes from `src` (see encode_bytes for `structs`). */
+static MDC_INLINE size_t decode_bytes(mdc_engine *e, coder_input *src, int final, uint8_t *out,
+                                      size_t out_cap, int structs)
+{
+    size_t n = 0, in_len = src->len;
+    while (!e->damaged && n < out_cap && e->remaining) {
+        if (!final && in_len - src->pos < DECODE_LOOKAHEAD)
+            break;
+        predict(e);
+        tree_walk w = {0, 1, e->dist.total, 0};
+        for (int level = 0; level < 8; level++) {
+            uint32_t p = node_p(e, &w, structs);
+            int bit = coder_decode(&e->coder, p, src);
+            account(e, bit, p);
+            node_next(&w, bit);
+        }
+        int c = w.node - 256;
+        update(e, c, structs);
+        out[n++] = (uint8_t)c;
+        e->remaining--;
+        /* An encoder's flush leaves at most 3 bytes for the decoder to
+         * imagine; needing more means the coded bytes are not what was
+         * written, and decoding the rest would only waste time. */
+        if (src->pos > in_len && e->overrun + (src->pos - in_len) > 3) {
+            e->damaged = 1;
+            break;
+        }
+    }
+    return n;
+}
+
 MDC_VECTOR_CLONES
 size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, size_t *consumed,
                   uint8_t *out, size_t out_cap)
@@ -662,29 +872,9 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
         coder_start(&e->coder, &src);
         e->started = 1;
     }
-    while (e->started && !e->damaged && n < out_cap && e->remaining) {
-        if (!final && in_len - src.pos < DECODE_LOOKAHEAD)
-            break;
-        predict(e);
-        tree_walk w = {0, 1, e->dist.total, 0};
-        for (int level = 0; level < 8; level++) {
-            uint32_t p = node_p(e, &w);
-            int bit = coder_decode(&e->coder, p, &src);
-            account(e, bit, p);
-            node_next(&w, bit);
-        }
-        int c = w.node - 256;
-        update(e, c);
-        out[n++] = (uint8_t)c;
-        e->remaining--;
-        /* An encoder's flush leaves at most 3 bytes for the decoder to
-         * imagine; needing more means the coded bytes are not what was
-         * written, and decoding the rest would only waste time. */
-        if (src.pos > in_len && e->overrun + (src.pos - in_len) > 3) {
-            e->damaged = 1;
-            break;
-        }
-    }
+    if (e->started)
+        n = e->structs ? decode_bytes(e, &src, final, out, out_cap, e->structs)
+                       : decode_bytes(e, &src, final, out, out_cap, 0);
     if (src.pos > in_len) {
         e->overrun += src.pos - in_len;
         src.pos = in_len;

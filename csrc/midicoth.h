@@ -17,8 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bumped whenever the model or coder changes a single emitted bit. */
-#define MDC_MODEL_VERSION 5
+/* Bumped whenever the model or coder changes a single emitted bit. A
+ * segment coded in mode 0 (below) is coded as model 5 coded it. */
+#define MDC_MODEL_VERSION 6
 
 /* Stages after PPM, each switchable (PPM itself is always on). The first
  * four are the paper's pipeline; MIX and APM are ours. */
@@ -30,6 +31,18 @@
 #define MDC_STAGE_APM 32u  /* final adaptive probability map */
 #define MDC_PAPER_STAGES 15u
 #define MDC_ALL_STAGES 63u
+
+/* A segment's mode: the structure models on for it, chosen per block by
+ * mdc_analyse and recorded by the container. RECORD and SPARSE need
+ * MDC_STAGE_MIX (they feed the mixers). X86 is the container's transform
+ * (mdc_x86_encode); the engine takes the bit for what it is, data that
+ * the transform went over. */
+#define MDC_MODE_RECORD 1u /* rows: the bytes a period (or a line) up, the column */
+#define MDC_MODE_SPARSE 2u /* contexts that skip bytes: fields of 16/32/64-bit numbers */
+#define MDC_MODE_X86 4u    /* x86 CALL/JMP targets made absolute */
+#define MDC_MODE_ALL 7u
+/* A record period is 0 (rows are lines) or 1 .. MDC_MAX_PERIOD bytes. */
+#define MDC_MAX_PERIOD 32766u
 
 /* The memory budget, MiB: a power of two. Table sizes follow from it alone. */
 #define MDC_MIN_MEMORY_MIB 16u
@@ -51,6 +64,31 @@ size_t mdc_engine_bytes(unsigned memory_mib);
 /* NULL on invalid parameters or when memory is short. */
 mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages);
 void mdc_engine_free(mdc_engine *e);
+
+/* 1 if the mode and period are valid for an engine of these stages. */
+int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages);
+/* Set the mode of the segment about to start (both sides identically,
+ * before its first byte); it stays until set again. Mode 0 (the start)
+ * codes as model 5. -1 if the mode is not valid for the engine. */
+int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period);
+
+/* Look at one block and choose its mode (a subset of `allowed` valid for
+ * `stages`) and record period. Reads the block a few times; allocates
+ * about 256 KiB, returns -1 if that fails. */
+int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed,
+                unsigned *mode, unsigned *period);
+
+/* The x86 transform of a block, in place, and its inverse: the 32-bit
+ * relative target after each E8 (CALL) or E9 (JMP) byte becomes absolute
+ * (the position in the block added) where it is small (its top byte 00 or
+ * FF), so that calls to one function code alike. */
+void mdc_x86_encode(uint8_t *buf, size_t len);
+void mdc_x86_decode(uint8_t *buf, size_t len);
+
+/* Run the model over `in` as an encoder would, writing nothing: a decoder
+ * takes a stored block's bytes so, to stay in step with the encoder that
+ * coded them before storing them. Not within a segment being decoded. */
+void mdc_learn(mdc_engine *e, const uint8_t *in, size_t in_len);
 
 /* Encode from `in` while input remains and `out` has room for a whole byte's
  * worst case; *consumed gets the input bytes taken. Returns bytes written. */

@@ -24,6 +24,25 @@ MIN_MEMORY_MIB: int
 MAX_MEMORY_MIB: int
 DEFAULT_MEMORY_MIB: int
 MAX_EXPANSION: int  # a segment of n bytes codes to at most n * MAX_EXPANSION + 8 bytes
+MODE_RECORD: int  # block mode: contexts a record period (or a line) up, and the column
+MODE_SPARSE: int  # block mode: contexts that skip bytes (fields of 16/32/64-bit numbers)
+MODE_X86: int  # block mode: x86 CALL/JMP targets made absolute (x86_encode)
+MODE_ALL: int
+MAX_PERIOD: int  # the largest record period
+
+def mode_valid(mode: int, period: int, stages: int) -> bool:
+    """Whether a block may be coded in `mode` with record `period` (0: by
+    lines, or no record mode) by an engine of these stages."""
+
+def analyse(data: Buffer, stages: int, allowed: int) -> tuple[int, int]:
+    """Choose a block's mode (a subset of `allowed`) and record period from
+    cheap statistics of its bytes."""
+
+def x86_encode(buf: bytearray | memoryview) -> None:
+    """Make the block's x86 CALL/JMP targets absolute, in place."""
+
+def x86_decode(buf: bytearray | memoryview) -> None:
+    """Undo x86_encode, in place."""
 
 def model_memory(memory_mib: int) -> int:
     """Bytes of model tables an engine built with this budget allocates."""
@@ -44,6 +63,9 @@ class Encoder:
         """Uncompressed bytes fed to the current (open) segment."""
     def compress(self, data: Buffer) -> bytes:
         """Model and code `data`; return the coded bytes ready so far (may be b'')."""
+    def set_mode(self, mode: int, period: int) -> None:
+        """Set the mode of the next segment (before its first byte): ValueError
+        if it is not valid for this engine's stages, or a segment is open."""
     def end_segment(self) -> bytes:
         """Flush the coder and close the segment; return its last bytes.
 
@@ -59,6 +81,11 @@ class Decoder:
         self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...
     ) -> None: ...
     def stats(self) -> dict[str, object]: ...
+    def set_mode(self, mode: int, period: int) -> None:
+        """Set the mode of the next segment, as its encoder did."""
+    def learn(self, data: Buffer) -> None:
+        """Run the model over `data` as its encoder did (a stored block of a
+        solid stream), between segments."""
     def start_segment(self, size: int) -> None:
         """Open a segment that decodes to exactly `size` bytes."""
     @property

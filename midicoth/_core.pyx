@@ -21,6 +21,7 @@ cdef extern from "midicoth.h" nogil:
     unsigned MDC_STAGE_MIX, MDC_STAGE_APM, MDC_PAPER_STAGES, MDC_ALL_STAGES
     unsigned MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB, MDC_DEFAULT_MEMORY_MIB
     unsigned MDC_MAX_BYTES_PER_BYTE, MDC_MAX_FLUSH_BYTES
+    unsigned MDC_MODE_RECORD, MDC_MODE_SPARSE, MDC_MODE_X86, MDC_MODE_ALL, MDC_MAX_PERIOD
 
     int mdc_params_valid(unsigned memory_mib, unsigned stages)
     size_t mdc_engine_bytes(unsigned memory_mib)
@@ -35,6 +36,13 @@ cdef extern from "midicoth.h" nogil:
     uint64_t mdc_decode_remaining(const mdc_engine *e)
     int mdc_decode_damaged(const mdc_engine *e)
     int mdc_decode_end(mdc_engine *e, size_t unread)
+    int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages)
+    int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
+    int mdc_analyse(const uint8_t *inp, size_t len, unsigned stages, unsigned allowed,
+                    unsigned *mode, unsigned *period)
+    void mdc_x86_encode(uint8_t *buf, size_t len)
+    void mdc_x86_decode(uint8_t *buf, size_t len)
+    void mdc_learn(mdc_engine *e, const uint8_t *inp, size_t in_len)
     int mdc_measure(mdc_engine *e)
     void mdc_get_stats(const mdc_engine *e, mdc_stats *s)
 
@@ -51,6 +59,11 @@ MIN_MEMORY_MIB = MDC_MIN_MEMORY_MIB
 MAX_MEMORY_MIB = MDC_MAX_MEMORY_MIB
 DEFAULT_MEMORY_MIB = MDC_DEFAULT_MEMORY_MIB
 MAX_EXPANSION = MDC_MAX_BYTES_PER_BYTE
+MODE_RECORD = MDC_MODE_RECORD
+MODE_SPARSE = MDC_MODE_SPARSE
+MODE_X86 = MDC_MODE_X86
+MODE_ALL = MDC_MODE_ALL
+MAX_PERIOD = MDC_MAX_PERIOD
 
 # Input is coded in pieces of this many bytes, each into a scratch buffer of
 # the worst-case size; the GIL is released for each piece.
@@ -60,6 +73,45 @@ DEF PIECE = 1 << 16
 def model_memory(int memory_mib):
     _check_params(memory_mib, 0)
     return mdc_engine_bytes(memory_mib)
+
+
+def mode_valid(long mode, long period, long stages):
+    return 0 <= mode <= MDC_MODE_ALL and 0 <= period <= MDC_MAX_PERIOD and 0 <= stages and \
+        mdc_mode_valid(mode, period, stages) != 0
+
+
+def analyse(const uint8_t[::1] data not None, long stages, long allowed):
+    cdef unsigned mode = 0, period = 0
+    cdef size_t n = data.shape[0]
+    cdef int rc
+    if stages < 0 or allowed < 0:
+        raise ValueError("stages and allowed modes are non-negative")
+    with nogil:
+        rc = mdc_analyse(&data[0] if n else NULL, n, <unsigned>stages,
+                         <unsigned>(allowed & MDC_MODE_ALL), &mode, &period)
+    if rc != 0:
+        raise MemoryError()
+    return mode, period
+
+
+def x86_encode(uint8_t[::1] buf not None):
+    cdef size_t n = buf.shape[0]
+    if n:
+        with nogil:
+            mdc_x86_encode(&buf[0], n)
+
+
+def x86_decode(uint8_t[::1] buf not None):
+    cdef size_t n = buf.shape[0]
+    if n:
+        with nogil:
+            mdc_x86_decode(&buf[0], n)
+
+
+cdef _set_mode(mdc_engine *e, long mode, long period):
+    if mode < 0 or period < 0 or mode > MDC_MODE_ALL or period > MDC_MAX_PERIOD or \
+            mdc_set_mode(e, mode, period) != 0:
+        raise ValueError(f"invalid block mode {mode:#x} with period {period} for these stages")
 
 
 cdef _check_params(long memory_mib, long stages):
@@ -129,6 +181,11 @@ cdef class Encoder:
         self.segment_in += n
         return b"".join(pieces)
 
+    def set_mode(self, long mode, long period):
+        if self.segment_in:
+            raise ValueError("the mode is set between segments")
+        _set_mode(self._e, mode, period)
+
     def end_segment(self):
         cdef size_t made = mdc_encode_end(self._e, self._scratch)
         self.segment_in = 0
@@ -163,6 +220,17 @@ cdef class Decoder:
         mdc_decode_start(self._e, size)
         self._pending = bytearray()
         self._final = False
+
+    def set_mode(self, long mode, long period):
+        _set_mode(self._e, mode, period)
+
+    def learn(self, const uint8_t[::1] data not None):
+        if mdc_decode_remaining(self._e):
+            raise ValueError("the open segment is not fully decoded")
+        cdef size_t n = data.shape[0]
+        if n:
+            with nogil:
+                mdc_learn(self._e, &data[0], n)
 
     @property
     def segment_remaining(self):

@@ -33,13 +33,14 @@ from .format import (
     MidicothError,
     StreamParams,
     check_decodable,
-    max_coded_size,
     memory_mib_valid,
+    method_name,
     pack_block_header,
     pack_end_marker,
     pack_stream_header,
     read_block_header,
     read_stream_header,
+    stages_name,
 )
 
 __all__ = [
@@ -70,9 +71,12 @@ def _check_threads(threads: int) -> None:
         raise ValueError(f"threads must be at least 1, not {threads}")
 
 
-def _check_params(memory_mib: int, stages: int, block_size: int | None, threads: int) -> None:
+def _check_params(
+    memory_mib: int, stages: int, block_size: int | None, threads: int, modes: int
+) -> None:
     _check_int("memory_mib", memory_mib)
     _check_int("stages", stages)
+    _check_int("modes", modes)
     _check_threads(threads)
     if not memory_mib_valid(memory_mib):
         raise ValueError(
@@ -81,6 +85,8 @@ def _check_params(memory_mib: int, stages: int, block_size: int | None, threads:
         )
     if stages < 0 or stages & ~_core.ALL_STAGES:
         raise ValueError(f"stages must be a combination of the STAGE_* flags, not {stages:#x}")
+    if modes < 0 or modes & ~_core.MODE_ALL:
+        raise ValueError(f"modes must be a combination of the MODE_* flags, not {modes:#x}")
     if block_size is not None:
         if not isinstance(block_size, int) or isinstance(block_size, bool):
             raise TypeError(f"block_size must be an int or None, not {type(block_size).__name__}")
@@ -111,23 +117,43 @@ def auto_memory_mib(size: int | None, cap: int = _core.DEFAULT_MEMORY_MIB) -> in
     return min(mib, cap)
 
 
-def _compress_block(data: bytes, check: int, memory_mib: int, stages: int) -> bytes:
-    """Code one independent block with a fresh engine; return header + body.
+def _write_block(
+    encoder: _core.Encoder, block: bytes, check: int, stages: int, modes: int
+) -> bytes:
+    """Write one block with ``encoder``; return its header and body.
+
+    The analyser picks the block's method among ``modes``; with
+    ``MODE_X86`` a copy of the block is transformed before coding. A block
+    whose coded bytes are not fewer than its own is stored instead: its
+    body is then the (transformed) bytes the decoder would have produced.
+    Either way the encoder's model has learned the block, and its segment
+    is closed, as a decoder's will be (a stored block's decoder learns the
+    stored bytes). ``check`` is the block's chained data check.
+    """
+    mode, period = _core.analyse(block, stages, modes) if modes else (0, 0)
+    source: bytes | bytearray = block
+    if mode & _core.MODE_X86:
+        source = bytearray(block)
+        _core.x86_encode(source)
+    encoder.set_mode(mode, period)
+    body = encoder.compress(source) + encoder.end_segment()
+    usize = len(block)
+    if len(body) >= usize:
+        return pack_block_header(usize, usize, check, mode, period, stored=True) + bytes(source)
+    if not body:  # the engine broke its contract
+        raise RuntimeError(f"engine coded {usize} bytes to no bytes")
+    return pack_block_header(usize, len(body), check, mode, period) + body
+
+
+def _compress_block(data: bytes, check: int, memory_mib: int, stages: int, modes: int) -> bytes:
+    """Write one independent block with a fresh engine; return header + body.
 
     ``check`` is the block's chained data check, computed by the caller in
     block order. Runs in worker threads: the engine releases the GIL while
     it codes.
     """
     encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
-    body = encoder.compress(data) + encoder.end_segment()
-    return _frame_block(len(data), body, check)
-
-
-def _frame_block(usize: int, body: bytes, crc: int) -> bytes:
-    """Prefix a block's coded bytes with its header (``crc``: the chained data check)."""
-    if not 1 <= len(body) <= max_coded_size(usize):  # the engine broke its contract
-        raise RuntimeError(f"engine coded {usize} bytes to {len(body)} bytes")
-    return pack_block_header(usize, len(body), crc) + body
+    return _write_block(encoder, data, check, stages, modes)
 
 
 class MidicothCompressor:
@@ -139,6 +165,15 @@ class MidicothCompressor:
     the block size, for independent blocks). ``stages`` selects model stages
     (a combination of ``STAGE_*``).
 
+    ``modes`` (a combination of ``MODE_RECORD``, ``MODE_SPARSE`` and
+    ``MODE_X86``; default ``MODE_ALL``) are the methods an analyser may pick
+    for each block, by looking at it: models of records and columns, of
+    sparse numeric fields, and the x86 call/jump transform. The chosen
+    method is recorded in the block's header, so decoding needs no option.
+    ``modes=0`` codes every block with the plain model, as midicoth 0.5.1
+    did. Whatever the modes, a block that would code larger than itself is
+    stored as it is.
+
     With ``block_size=None`` and ``threads=1`` the stream is *solid*: one
     model learns from all of the input, which gives the best ratio. Giving
     ``block_size`` (bytes) makes *independent* blocks, each coded by a fresh
@@ -149,7 +184,9 @@ class MidicothCompressor:
     ``threads``.
 
     Call :meth:`compress` with successive chunks and :meth:`flush` once at
-    the end; join all the returned bytes. Output arrives a block at a time.
+    the end; join all the returned bytes. Output arrives a block at a time:
+    input is held until a whole block (:data:`SOLID_BLOCK_SIZE` in a solid
+    stream) is in, since the block's method is chosen by looking at all of it.
     """
 
     def __init__(
@@ -160,13 +197,14 @@ class MidicothCompressor:
         block_size: int | None = None,
         threads: int = 1,
         size_hint: int | None = None,
+        modes: int = _core.MODE_ALL,
     ) -> None:
         independent = block_size is not None or threads > 1
         if memory_mib is None:
             if size_hint is not None and independent:
                 size_hint = min(size_hint, block_size or DEFAULT_BLOCK_SIZE)
             memory_mib = auto_memory_mib(size_hint)
-        _check_params(memory_mib, stages, block_size, threads)
+        _check_params(memory_mib, stages, block_size, threads, modes)
         if block_size is None:
             block_size = DEFAULT_BLOCK_SIZE if independent else SOLID_BLOCK_SIZE
         self._params = StreamParams(
@@ -176,20 +214,18 @@ class MidicothCompressor:
             independent=independent,
             block_size=block_size,
         )
+        self._modes = modes
         self._threads = threads
         self._lock = threading.Lock()
         self._header: bytes | None = pack_stream_header(self._params)
         self._total = 0
         self._flushed = False
-        # The chained data check: CRC-32 of all input taken into blocks so far
-        # (in solid mode, up to the end of the open block).
+        # The chained data check: CRC-32 of all input taken into blocks so far.
         self._check = 0
-        # solid mode: one engine; the open block's coded pieces and length
-        self._encoder: _core.Encoder | None = None
-        self._coded: list[bytes] = []
-        self._block_len = 0
-        # independent mode: input not yet in a block, and blocks in flight
+        # Input not yet in a block.
         self._pending = bytearray()
+        # solid mode: the one engine; independent mode: blocks in flight
+        self._encoder: _core.Encoder | None = None
         self._futures: collections.deque[Future[bytes]] = collections.deque()
         self._pool: ThreadPoolExecutor | None = None
         if not independent:
@@ -202,12 +238,7 @@ class MidicothCompressor:
                 raise ValueError("Compressor has been flushed")
             view = memoryview(data).cast("B")
             self._total += len(view)
-            out = self._take_header()
-            if self._params.independent:
-                out += self._feed_independent(view, final=False)
-            else:
-                out += self._feed_solid(view)
-            return out
+            return self._take_header() + self._feed(view, final=False)
 
     def flush(self) -> bytes:
         """Finish the stream and return its last bytes; the object is then spent."""
@@ -215,44 +246,18 @@ class MidicothCompressor:
             if self._flushed:
                 raise ValueError("Repeated call to flush()")
             self._flushed = True
-            out = self._take_header()
-            if self._params.independent:
-                out += self._feed_independent(memoryview(b""), final=True)
-                if self._pool is not None:
-                    self._pool.shutdown()
-                    self._pool = None
-            else:
-                out += self._end_solid_block()
-                self._encoder = None
+            out = self._take_header() + self._feed(memoryview(b""), final=True)
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+            self._encoder = None
             return out + pack_end_marker(self._total)
 
     def _take_header(self) -> bytes:
         header, self._header = self._header or b"", None
         return header
 
-    def _feed_solid(self, view: memoryview) -> bytes:
-        assert self._encoder is not None
-        out = []
-        while view:
-            room = self._params.block_size - self._block_len
-            piece, view = bytes(view[:room]), view[room:]
-            self._coded.append(self._encoder.compress(piece))
-            self._check = zlib.crc32(piece, self._check)
-            self._block_len += len(piece)
-            if self._block_len == self._params.block_size:
-                out.append(self._end_solid_block())
-        return b"".join(out)
-
-    def _end_solid_block(self) -> bytes:
-        if not self._block_len:
-            return b""
-        assert self._encoder is not None
-        self._coded.append(self._encoder.end_segment())
-        block = _frame_block(self._block_len, b"".join(self._coded), self._check)
-        self._coded, self._block_len = [], 0
-        return block
-
-    def _feed_independent(self, view: memoryview, final: bool) -> bytes:
+    def _feed(self, view: memoryview, final: bool) -> bytes:
         """Cut whole blocks from pending input and ``view`` (and, if final,
         the rest); code them; return the coded blocks that are ready, in order."""
         size = self._params.block_size
@@ -273,52 +278,67 @@ class MidicothCompressor:
         return b"".join(out)
 
     def _code_block(self, block: bytes) -> list[bytes]:
-        """Code one independent block now, or hand it to the pool; return the
-        blocks finished meanwhile that must go out first (at most two blocks
-        per thread stay in flight, which bounds memory)."""
+        """Code one block now, or (independent blocks on several threads)
+        hand it to the pool; return the blocks finished meanwhile that must
+        go out first (at most two blocks per thread stay in flight, which
+        bounds memory)."""
         params = self._params
         self._check = zlib.crc32(block, self._check)  # blocks come here in order
+        if self._encoder is not None:  # solid: the stream's one engine
+            return [_write_block(self._encoder, block, self._check, params.stages, self._modes)]
+        job = (block, self._check, params.memory_mib, params.stages, self._modes)
         if self._threads == 1:
-            return [_compress_block(block, self._check, params.memory_mib, params.stages)]
+            return [_compress_block(*job)]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
-        self._futures.append(
-            self._pool.submit(_compress_block, block, self._check, params.memory_mib, params.stages)
-        )
+        self._futures.append(self._pool.submit(_compress_block, *job))
         done = []
         while len(self._futures) > 2 * self._threads:
             done.append(self._futures.popleft().result())
         return done
 
 
-def _decompress_block(coded: bytes, usize: int, memory_mib: int, stages: int) -> bytes | None:
-    """Decode one independent block with a fresh engine; return its data, or
-    None if the coded bytes do not decode to ``usize`` bytes.
+def _decompress_block(
+    coded: bytes, block: BlockHeader, memory_mib: int, stages: int
+) -> bytes | None:
+    """Decode one independent block (a stored one needs no engine); return
+    its data, or None if the coded bytes do not decode to the block's size.
 
     Runs in worker threads (the engine releases the GIL). Damage is a return
     value, not an exception: an exception's traceback would keep the engine
     (and its tables) alive for as long as the error is.
     """
-    decoder = _core.Decoder(memory_mib=memory_mib, stages=stages)
-    decoder.start_segment(usize)
-    pieces = []
-    try:
-        piece = decoder.decompress(coded, True, _DECODE_PIECE)
-        while piece:
-            pieces.append(piece)
-            if not decoder.segment_remaining:
-                break
-            piece = decoder.decompress(b"", True, _DECODE_PIECE)
-        if decoder.segment_remaining:
-            return None  # the decoder made no progress
-        decoder.end_segment()
-    except ValueError:
-        return None
-    return b"".join(pieces)
+    if block.stored:
+        data = coded
+    else:
+        decoder = _core.Decoder(memory_mib=memory_mib, stages=stages)
+        decoder.start_segment(block.usize)
+        pieces = []
+        try:
+            decoder.set_mode(block.mode, block.period)
+            piece = decoder.decompress(coded, True, _DECODE_PIECE)
+            while piece:
+                pieces.append(piece)
+                if not decoder.segment_remaining:
+                    break
+                piece = decoder.decompress(b"", True, _DECODE_PIECE)
+            if decoder.segment_remaining:
+                return None  # the decoder made no progress
+            decoder.end_segment()
+        except ValueError:
+            return None
+        data = b"".join(pieces)
+    if block.mode & _core.MODE_X86:
+        buf = bytearray(data)
+        _core.x86_decode(buf)
+        return bytes(buf)
+    return data
 
 
-# Decompressor states
-_HEADER, _BLOCK_HEADER, _BLOCK_DATA, _END, _FAILED = range(5)
+# Decompressor states: a stream header, a block header, a coded block's
+# bytes, a stored block's bytes, a whole block held back (x86) being
+# returned, after the end marker, after an error
+_HEADER, _BLOCK_HEADER, _BLOCK_DATA, _BLOCK_STORED, _BLOCK_RELEASE, _END, _FAILED = range(7)
 
 
 class MidicothDecompressor:
@@ -354,9 +374,11 @@ class MidicothDecompressor:
         # The chained data check: CRC-32 of all data decoded so far, which at
         # the end of a block is what its header must hold.
         self._block_crc = 0
-        self._block_usize = 0
-        self._block_expected_crc = 0
-        self._coded_left = 0  # coded bytes of the open block not yet given to the decoder
+        self._block = BlockHeader(end=False, usize=0, csize=0, crc=0)  # the open block's header
+        self._coded_left = 0  # coded (or stored) bytes of the open block not yet taken
+        # The open block's data, when they are returned only once all are in:
+        # the x86 transform is undone over the whole block.
+        self._held: bytearray | None = None
         # threads > 1 on independent blocks: blocks in flight (future, index,
         # size, expected check), and decoded data not yet returned
         self._pool: ThreadPoolExecutor | None = None
@@ -402,6 +424,7 @@ class MidicothDecompressor:
             except MidicothError:
                 self._state = _FAILED
                 self._decoder = None
+                self._held = None
                 self._inflight.clear()
                 self._ready.clear()
                 self._close_pool()
@@ -465,24 +488,31 @@ class MidicothDecompressor:
                     self._decoder = None
                     self._close_pool()
                     break
-                if self._params.independent:
-                    self._decoder = self._new_decoder()
-                assert self._decoder is not None
-                self._decoder.start_segment(block.usize)
-                self._block_usize = block.usize
-                self._block_expected_crc = block.crc
-                self._coded_left = block.csize
-                self._state = _BLOCK_DATA
-            elif self._state == _BLOCK_DATA:
+                self._start_block(block)
+            elif self._state in (_BLOCK_DATA, _BLOCK_STORED, _BLOCK_RELEASE):
                 room = _DECODE_PIECE if limit is None else min(limit - produced, _DECODE_PIECE)
                 if room == 0:
                     break
-                piece = self._decode_some(room)
-                if piece is None:
+                if self._state == _BLOCK_RELEASE:
+                    produced += self._release(room, out)
+                    continue
+                # Data held back to the block's end are not bounded by max_length.
+                take = room if self._held is None else _DECODE_PIECE
+                if self._state == _BLOCK_DATA:
+                    got = self._decode_some(take)
+                else:
+                    got = self._take_stored(take)
+                if got is None:
                     break  # nothing more without input
-                if piece:
+                piece, done = got
+                if self._held is not None:
+                    self._held += piece
+                elif piece:
+                    self._block_crc = zlib.crc32(piece, self._block_crc)
                     out.append(piece)
                     produced += len(piece)
+                if done:
+                    self._end_block()
             else:  # pragma: no cover - _END sets eof and _FAILED raises before
                 break
         self._collect(2 * self._threads)  # blocks finished meanwhile, without waiting
@@ -510,12 +540,13 @@ class MidicothDecompressor:
             if len(self._buf) < size + block.csize:
                 return False
             self._block_index += 1
+            self._check_method(block)
             coded = bytes(self._buf[size : size + block.csize])
             del self._buf[: size + block.csize]
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
             future = self._pool.submit(
-                _decompress_block, coded, block.usize, self._params.memory_mib, self._params.stages
+                _decompress_block, coded, block, self._params.memory_mib, self._params.stages
             )
             self._inflight.append((future, self._block_index, block.usize, block.crc))
             self._collect(2 * self._threads)
@@ -541,9 +572,38 @@ class MidicothDecompressor:
         assert self._params is not None
         return _core.Decoder(memory_mib=self._params.memory_mib, stages=self._params.stages)
 
-    def _decode_some(self, room: int) -> bytes | None:
+    def _check_method(self, block: BlockHeader) -> None:
+        """Refuse a block whose method the engine cannot use with the stream's stages."""
+        assert self._params is not None
+        if not _core.mode_valid(block.mode, block.period, self._params.stages):
+            raise MidicothError(
+                f"{self._where()}: block uses a method ({method_name(block.mode, block.period)}) "
+                f"that stages {stages_name(self._params.stages)} do not allow"
+            )
+
+    def _start_block(self, block: BlockHeader) -> None:
+        """Set up the engine for the block whose header was just read."""
+        assert self._params is not None
+        self._check_method(block)
+        self._block = block
+        self._coded_left = block.csize
+        self._held = bytearray() if block.mode & _core.MODE_X86 else None
+        if self._params.independent:  # a stored block of its own needs no engine
+            self._decoder = None if block.stored else self._new_decoder()
+        decoder = self._decoder
+        if decoder is not None:
+            if not block.stored:
+                decoder.start_segment(block.usize)
+            try:
+                decoder.set_mode(block.mode, block.period)
+            except ValueError as exc:
+                raise MidicothError(f"{self._where()}: {exc}") from None
+        self._state = _BLOCK_STORED if block.stored else _BLOCK_DATA
+
+    def _decode_some(self, room: int) -> tuple[bytes, bool] | None:
         """Give the decoder the open block's available coded bytes; return
-        what it decodes, or None when it can do nothing until more input."""
+        what it decodes and whether the block is complete, or None when it
+        can do nothing until more input."""
         decoder = self._decoder
         assert decoder is not None
         buf = self._buf
@@ -556,27 +616,61 @@ class MidicothDecompressor:
             piece = decoder.decompress(chunk, final, room)
         except ValueError:
             raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
-        self._block_crc = zlib.crc32(piece, self._block_crc)
         if final and decoder.segment_remaining == 0:
-            self._end_block()
-        elif not piece and not chunk:
+            try:
+                decoder.end_segment()
+            except ValueError:
+                raise MidicothError(
+                    f"{self._where()} is damaged (coded data do not match)"
+                ) from None
+            return piece, True
+        if not piece and not chunk:
             if final and decoder.segment_remaining == remaining_before:
                 raise MidicothError(f"{self._where()} is damaged (decoder made no progress)")
             return None
-        return piece
+        return piece, False
+
+    def _take_stored(self, room: int) -> tuple[bytes, bool] | None:
+        """Take up to ``room`` of the open stored block's bytes that are in;
+        return them and whether the block is complete, or None if none is
+        in. A solid stream's decoder learns them, as the encoder did."""
+        buf = self._buf
+        take = min(self._coded_left, len(buf), room)
+        if not take:
+            return None
+        piece = bytes(buf[:take])
+        del buf[:take]
+        self._coded_left -= take
+        if self._decoder is not None:
+            self._decoder.learn(piece)
+        return piece, self._coded_left == 0
 
     def _end_block(self) -> None:
-        assert self._decoder is not None
-        try:
-            self._decoder.end_segment()
-        except ValueError:
-            raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
-        if self._block_crc & 0xFFFFFFFF != self._block_expected_crc:
+        """Check the block just completed; data held back are made ready to return."""
+        held = self._held
+        if held is not None:
+            if self._block.mode & _core.MODE_X86:
+                _core.x86_decode(held)
+            self._block_crc = zlib.crc32(held, self._block_crc)
+        if self._block_crc & 0xFFFFFFFF != self._block.crc:
             raise MidicothError(f"{self._where()} is damaged or out of place (checksum mismatch)")
-        self._total += self._block_usize
+        self._total += self._block.usize
         if self._params is not None and self._params.independent:
             self._decoder = None
-        self._state = _BLOCK_HEADER
+        self._state = _BLOCK_HEADER if held is None else _BLOCK_RELEASE
+
+    def _release(self, room: int, out: list[bytes]) -> int:
+        """Return up to ``room`` bytes of a block held back to its end (into
+        ``out``); return how many."""
+        held = self._held
+        assert held is not None
+        piece = bytes(held[:room])
+        del held[:room]
+        out.append(piece)
+        if not held:
+            self._held = None
+            self._state = _BLOCK_HEADER
+        return len(piece)
 
 
 def compress(
@@ -586,11 +680,13 @@ def compress(
     stages: int = _core.ALL_STAGES,
     block_size: int | None = None,
     threads: int = 1,
+    modes: int = _core.MODE_ALL,
 ) -> bytes:
     """Compress ``data`` into one Midicoth stream.
 
-    The keywords are those of :class:`MidicothCompressor`; the memory budget
-    defaults to :func:`auto_memory_mib` of the data's size.
+    The keywords are those of :class:`MidicothCompressor` (``modes``: the
+    methods the analyser may pick per block; 0 for the plain model alone);
+    the memory budget defaults to :func:`auto_memory_mib` of the data's size.
     """
     with memoryview(data) as view:
         size = view.nbytes
@@ -600,6 +696,7 @@ def compress(
         block_size=block_size,
         threads=threads,
         size_hint=size,
+        modes=modes,
     )
     return comp.compress(data) + comp.flush()
 
@@ -743,6 +840,7 @@ class MidicothFile(io.BufferedIOBase):
         stages: int | None = None,
         block_size: int | None = None,
         threads: int | None = None,
+        modes: int | None = None,
     ) -> None:
         self._fp: IO[bytes] | None = None
         self._closefp = False
@@ -753,7 +851,7 @@ class MidicothFile(io.BufferedIOBase):
 
         read_threads = 1 if threads is None else threads
         if mode in ("r", "rb"):
-            if (memory_mib, stages, block_size) != (None, None, None):
+            if (memory_mib, stages, block_size, modes) != (None, None, None, None):
                 raise ValueError("compression options apply only when writing")
             _check_threads(read_threads)
             mode_code = _MODE_READ
@@ -764,6 +862,7 @@ class MidicothFile(io.BufferedIOBase):
                 stages=_core.ALL_STAGES if stages is None else stages,
                 block_size=block_size,
                 threads=1 if threads is None else threads,
+                modes=_core.MODE_ALL if modes is None else modes,
             )
         else:
             raise ValueError(f"Invalid mode: {mode!r}")
@@ -910,6 +1009,7 @@ def open(
     stages: int | None = None,
     block_size: int | None = None,
     threads: int | None = None,
+    modes: int | None = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
@@ -939,6 +1039,7 @@ def open(
         stages=stages,
         block_size=block_size,
         threads=threads,
+        modes=modes,
     )
     if "t" in mode:
         encoding = io.text_encoding(encoding) if hasattr(io, "text_encoding") else encoding

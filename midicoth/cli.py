@@ -17,6 +17,7 @@ does with gzip.
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import signal
@@ -37,9 +38,12 @@ from .format import (
     FORMAT_VERSION,
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
+    READ_VERSIONS,
     MidicothError,
     StreamLayout,
     memory_mib_valid,
+    modes_name,
+    parse_modes,
     parse_stages,
     scan,
     stages_name,
@@ -52,6 +56,7 @@ _CHUNK = 1 << 20  # bytes read from the input at a time
 _PROGRESS_MIN = 4 << 20  # inputs at least this long get a progress bar on a terminal
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _T = TypeVar("_T")
+_READ_FORMATS = ", ".join(map(str, sorted(READ_VERSIONS)))
 _SIZE_RE = re.compile(r"(\d+)\s*([kKmMgG]?)(?:i?B)?$")
 
 
@@ -104,6 +109,13 @@ def _parse_stages(ctx: click.Context, param: click.Parameter, value: str) -> int
         raise click.BadParameter(str(exc)) from None
 
 
+def _parse_modes(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        return parse_modes(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _cores(ctx: click.Context, param: click.Parameter, value: int) -> int:
     return value if value else os.cpu_count() or 1
 
@@ -143,6 +155,7 @@ class _Options:
     block_size: int | None = None
     memory: int | None = None
     stages: int = _core.ALL_STAGES
+    modes: int = _core.MODE_ALL
 
 
 def _stdin() -> IO[bytes]:
@@ -290,6 +303,7 @@ def _compress_one(src: str, opts: _Options) -> None:
         block_size=opts.block_size,
         threads=opts.threads,
         size_hint=size,
+        modes=opts.modes,
     )
     started = time.monotonic()
 
@@ -392,19 +406,34 @@ def _describe(layout: StreamLayout, verbose: bool) -> list[str]:
         f"  format version  {p.format_version}"
         + (
             ""
-            if p.format_version == FORMAT_VERSION
-            else f" (not this midicoth's: it reads format version {FORMAT_VERSION})"
+            if p.format_version in READ_VERSIONS
+            else f" (not this midicoth's: it reads format versions {_READ_FORMATS})"
         ),
         f"  model version   {p.model_version}"
-        + ("" if p.model_version == _core.MODEL_VERSION else " (not this midicoth's)"),
+        + (
+            ""
+            if READ_VERSIONS.get(p.format_version) == p.model_version
+            else " (not this midicoth's)"
+        ),
         f"  memory          {p.memory_mib} MiB",
         f"  stages          {stages_name(p.stages)}",
         f"  blocks          {len(layout.blocks)} {mode}, up to {_human(p.block_size)} each",
     ]
+    if layout.blocks:
+        lines.append(f"  methods         {_count_methods(layout)}")
     if verbose:
-        for index, (usize, csize) in enumerate(layout.blocks):
-            lines.append(f"    block {index:<6} {usize:>10} -> {csize:>10} bytes")
+        for index, ((usize, csize), method) in enumerate(zip(layout.blocks, layout.methods)):
+            lines.append(f"    block {index:<6} {usize:>10} -> {csize:>10} bytes  {method.name}")
     return lines
+
+
+def _count_methods(layout: StreamLayout) -> str:
+    """How many blocks of each method, most first: "3 record, 1 stored" (the
+    record periods are listed per block by ``info -v``)."""
+    counts = collections.Counter(
+        "stored" if m.stored else modes_name(m.mode) if m.mode else "plain" for m in layout.methods
+    )
+    return ", ".join(f"{n} {name}" for name, n in counts.most_common())
 
 
 def _run(action: Callable[[str, _Options], None], files: Sequence[str], opts: _Options) -> None:
@@ -629,6 +658,15 @@ def _guarded(body: Callable[[], None]) -> None:
     help="Model stages on besides PPM: 'all' (the default), 'paper' (the published "
     "pipeline alone), 'ppm', or names joined by '+' from match, word, highctx, "
     "tweedie, mix, apm. Fewer stages code faster and larger; decoding needs no option.",
+)
+@click.option(
+    "--modes",
+    callback=_parse_modes,
+    default="all",
+    metavar="LIST",
+    help="Block methods the analyser may pick: 'all' (the default), 'none' (the plain "
+    "model, as 0.5.1), or names joined by '+' from record, sparse, x86. Blocks that "
+    "would grow are stored whatever this says; decoding needs no option.",
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Compress FILEs to FILE.mdc (or stdin to stdout)."""

@@ -1,15 +1,19 @@
 """The .mdc container: byte layout, limits and checks (specified in docs/FORMAT.md).
 
 A stream is a header, zero or more blocks, and an end marker (format
-version 2)::
+version 3)::
 
     stream header  12-15 bytes  magic, format version, flags, stages,
                                 model version, log2 of the memory budget,
                                 block size (varint), 16-bit header check
-    block          8-15 bytes   uncompressed size (varint, >= 1), coded size
-                                (varint), chained CRC-32 of the data so far,
-                                16-bit header check
-                   ...          the block's coded bytes (one coder segment)
+    block          9-19 bytes   uncompressed size (varint, >= 1), method byte
+                                (bit 7: stored; bits 0-6: mode flags), record
+                                period (varint, only with MODE_RECORD; 0 for
+                                lines), coded size (varint), chained CRC-32
+                                of the data so far, 16-bit header check
+                   ...          the block's coded bytes (one coder segment),
+                                or, if stored, the bytes the engine would
+                                have decoded
     end marker     4-13 bytes   0, total uncompressed size (varint), 16-bit check
 
 Fixed-width integers are little-endian; varints are unsigned LEB128 in
@@ -17,8 +21,12 @@ their shortest form. Every size read from a stream is checked against a
 limit the format states before anything is allocated for it, and every
 failed check raises :class:`MidicothError`.
 
-Streams of format version 1 (midicoth 0.1) are refused by the decoder with
-a message naming the version; :func:`scan` still describes them.
+Format version 2 is still read when its model version is 5 (midicoth
+0.5): its block headers have no method byte, and every block is coded
+with method 0, which this engine codes exactly as model 5 did (streams of
+earlier models are refused with the release that reads them named).
+Streams of format version 1 (midicoth 0.1) are refused by the decoder
+with a message naming the version; :func:`scan` still describes them.
 
 This module only frames bytes; :mod:`midicoth.api` drives the engine.
 """
@@ -28,7 +36,8 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import BinaryIO, NamedTuple, Union
 
 from . import _core
@@ -41,21 +50,27 @@ __all__ = [
     "FORMAT_VERSION",
     "MAGIC",
     "MAX_BLOCK_SIZE",
+    "METHOD_STORED",
     "MIN_BLOCK_SIZE",
+    "READ_VERSIONS",
     "SOLID_BLOCK_SIZE",
     "STREAM_HEADER_SIZE",
     "BlockHeader",
+    "BlockMethod",
     "MidicothError",
     "StreamLayout",
     "StreamParams",
     "check_decodable",
     "max_coded_size",
     "memory_mib_valid",
+    "method_name",
+    "modes_name",
     "pack_block_header",
     "pack_end_marker",
     "pack_stream_header",
     "pack_varint",
     "parse_block_header",
+    "parse_modes",
     "parse_stages",
     "parse_stream_header",
     "read_block_header",
@@ -76,8 +91,15 @@ class MidicothError(Exception):
 MAGIC = b"\x89MDC"
 """First four bytes of every stream (0x89 catches 7-bit transfers, as in PNG)."""
 
-FORMAT_VERSION = 2
-"""Container layout version written by this package; a reader refuses others."""
+FORMAT_VERSION = 3
+"""Container layout version written by this package (it also reads version 2)."""
+
+READ_VERSIONS: Mapping[int, int] = MappingProxyType({2: 5, FORMAT_VERSION: _core.MODEL_VERSION})
+"""The one rule of which streams this midicoth decodes: the format versions
+it reads, each with the model version its streams must name. Format 2
+streams were written by model 5 (midicoth 0.5), whose coding this engine
+reproduces when a block's method is 0, the only method format 2 has;
+format 3 streams by this engine's own model."""
 
 FLAG_INDEPENDENT = 0x01
 """Header flag: every block was coded by a fresh engine (else: solid stream)."""
@@ -98,6 +120,10 @@ SOLID_BLOCK_SIZE = 1 << 20
 _TOTAL_LIMIT = 1 << 64
 """The end marker's total is a 64-bit quantity."""
 
+METHOD_STORED = 0x80
+"""Bit 7 of a block's method byte: the block's bytes are stored, not coded.
+Bits 0-6 hold the block's mode flags (``_core.MODE_*``)."""
+
 
 def _varint_size(value: int) -> int:
     return max(1, (value.bit_length() + 6) // 7)
@@ -108,12 +134,16 @@ _CHECK16 = 2  # bytes of a header check
 _USIZE_BYTES = _varint_size(MAX_BLOCK_SIZE)  # 4
 _CSIZE_BYTES = _varint_size(MAX_BLOCK_SIZE * _core.MAX_EXPANSION + 8)  # 5
 _TOTAL_BYTES = _varint_size(_TOTAL_LIMIT - 1)  # 10
+_MIN_PERIOD = 0  # a record period is 0 (rows are lines) or 1 … MAX_PERIOD bytes
+_PERIOD_BYTES = _varint_size(_core.MAX_PERIOD)  # at most 3
+assert _PERIOD_BYTES <= 3 and _core.MODE_ALL & METHOD_STORED == 0
 
 STREAM_HEADER_SIZE = _FIXED_HEAD + _USIZE_BYTES + _CHECK16
 """Largest stream header, in bytes (15; one with a block size below 128 has 12)."""
 
-BLOCK_HEADER_SIZE = _USIZE_BYTES + _CSIZE_BYTES + 4 + _CHECK16
-"""Largest block header, in bytes (15; the smallest has 8)."""
+BLOCK_HEADER_SIZE = _USIZE_BYTES + 1 + _PERIOD_BYTES + _CSIZE_BYTES + 4 + _CHECK16
+"""Largest block header, in bytes (19; the smallest has 9; format 2's had
+at most 15 and at least 8)."""
 
 END_MARKER_SIZE = 1 + _TOTAL_BYTES + _CHECK16
 """Largest end marker, in bytes (13; an empty stream's has 4)."""
@@ -133,6 +163,13 @@ _STAGE_NAMES = sorted(
     (getattr(_core, name), name[len("STAGE_") :].lower())
     for name in dir(_core)
     if name.startswith("STAGE_")
+)
+
+# (bit, name) of every block mode: MODE_RECORD -> "record", ... (not MODE_ALL)
+_MODE_NAMES = sorted(
+    (getattr(_core, name), name[len("MODE_") :].lower())
+    for name in dir(_core)
+    if name.startswith("MODE_") and name != "MODE_ALL"
 )
 
 
@@ -159,12 +196,37 @@ class BlockHeader(NamedTuple):
     usize: int
     """Uncompressed size of the block (the stream's total for the end marker)."""
     csize: int
-    """Coded size of the block (0 for the end marker)."""
+    """Coded size of the block (0 for the end marker); equal to ``usize`` for
+    a stored block."""
     crc: int
     """The block's data check: ``zlib.crc32`` of its uncompressed bytes,
     started from the previous block's check (0 for the first block), i.e. the
     CRC-32 of the stream's data up to the end of this block (0 for the end
     marker)."""
+    mode: int = 0
+    """The block's mode flags (``_core.MODE_*``): the models the engine used
+    for it and, with ``MODE_X86``, the transform applied before coding
+    (always 0 in format 2 and for the end marker)."""
+    period: int = 0
+    """With ``MODE_RECORD``, the record period: 1 … ``_core.MAX_PERIOD`` bytes,
+    or 0 for records that are lines; 0 without it."""
+    stored: bool = False
+    """True if the block's bytes are stored as they are (after the transform
+    its mode names), because coding them did not make them smaller."""
+
+
+class BlockMethod(NamedTuple):
+    """How one block was written: its mode flags, record period and whether
+    it is stored (the fields of :class:`BlockHeader` of the same names)."""
+
+    mode: int
+    period: int
+    stored: bool
+
+    @property
+    def name(self) -> str:
+        """The method as :func:`method_name` shows it."""
+        return method_name(self.mode, self.period, self.stored)
 
 
 def _crc(data: Buffer) -> int:
@@ -184,6 +246,62 @@ def stages_name(stages: int) -> str:
     if unknown:
         names.append(f"unknown {unknown:#x}")
     return "+".join(names) if names else "ppm only"
+
+
+def modes_name(modes: int) -> str:
+    """Human-readable mode set, e.g. ``"record+x86"`` or ``"none"``; bits this
+    engine does not know are shown in hex."""
+    names = [name for bit, name in _MODE_NAMES if modes & bit]
+    unknown = modes & ~_core.MODE_ALL
+    if unknown:
+        names.append(f"unknown {unknown:#x}")
+    return "+".join(names) if names else "none"
+
+
+def parse_modes(text: str) -> int:
+    """The mode flags that ``text`` names, the inverse of :func:`modes_name`.
+
+    ``text`` is ``"all"`` (every method the analyser knows), ``"none"`` (the
+    plain model alone), mode names joined by ``+`` or ``,`` (``"record+x86"``),
+    or the flags as a number. Raises ValueError for anything else."""
+    spec = text.strip().lower()
+    if spec == "all":
+        return _core.MODE_ALL
+    if spec == "none":
+        return 0
+    if spec.isdigit():
+        modes = int(spec)
+        if modes & ~_core.MODE_ALL:
+            raise ValueError(f"{text!r}: a mode number is 0 to {_core.MODE_ALL}")
+        return modes
+    bits = {name: bit for bit, name in _MODE_NAMES}
+    modes = 0
+    for name in re.split(r"[+,]", spec):
+        name = name.strip()
+        if name not in bits:
+            known = ", ".join(["all", "none", *bits])
+            raise ValueError(f"{text!r}: unknown mode {name!r} (known: {known})")
+        modes |= bits[name]
+    return modes
+
+
+def method_name(mode: int, period: int = 0, stored: bool = False) -> str:
+    """A block's method for people: ``"plain"`` (the model alone), the modes
+    with the record period (``"record/216"``, ``"record/lines"``,
+    ``"sparse+x86"``), and ``"stored"`` for a stored block, with its modes in
+    brackets if it has any (``"stored (sparse+x86)"``)."""
+    names = [
+        f"{name}/{period or 'lines'}" if bit == _core.MODE_RECORD else name
+        for bit, name in _MODE_NAMES
+        if mode & bit
+    ]
+    unknown = mode & ~_core.MODE_ALL
+    if unknown:
+        names.append(f"unknown {unknown:#x}")
+    modes = "+".join(names)
+    if stored:
+        return f"stored ({modes})" if modes else "stored"
+    return modes or "plain"
 
 
 # "ppm only" is what stages_name writes for 0.
@@ -277,15 +395,23 @@ def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[i
 _MODEL_RELEASES = {2: "0.2", 3: "0.3", 4: "0.4"}
 
 
+def _readable_formats() -> str:
+    """The format versions this midicoth reads, for messages: "versions 2 and 3"."""
+    versions = sorted(READ_VERSIONS)
+    if len(versions) == 1:
+        return f"version {versions[0]}"
+    return "versions " + ", ".join(map(str, versions[:-1])) + f" and {versions[-1]}"
+
+
 def _version_error(version: int) -> MidicothError:
     if version == 1:
         return MidicothError(
             "stream format version 1 was written by midicoth 0.1; this midicoth reads "
-            f"format version {FORMAT_VERSION} (decode the file with midicoth 0.1)"
+            f"format {_readable_formats()} (decode the file with midicoth 0.1)"
         )
     return MidicothError(
         f"stream format version {version} is not supported "
-        f"(this midicoth reads format version {FORMAT_VERSION})"
+        f"(this midicoth reads format {_readable_formats()})"
     )
 
 
@@ -345,7 +471,7 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     if len(data) <= len(MAGIC):
         return None
     version = data[len(MAGIC)]
-    if version != FORMAT_VERSION:
+    if version not in READ_VERSIONS:
         raise _version_error(version)
     if len(data) < _FIXED_HEAD:
         return None
@@ -387,15 +513,22 @@ def parse_stream_header(data: Buffer) -> StreamParams:
 
 
 def check_decodable(params: StreamParams) -> None:
-    """Raise :class:`MidicothError` unless this engine can decode the stream."""
-    if params.format_version != FORMAT_VERSION:
+    """Raise :class:`MidicothError` unless this engine can decode the stream.
+
+    Each format version this midicoth reads goes with one model version:
+    format 2 with model 5 (whose coding the engine reproduces with method
+    0, the only method format 2 has), format 3 with this engine's model.
+    """
+    model = READ_VERSIONS.get(params.format_version)
+    if model is None:
         raise _version_error(params.format_version)
-    if params.model_version != _core.MODEL_VERSION:
+    if params.model_version != model:
         release = _MODEL_RELEASES.get(params.model_version)
         made_by = f" (decode it with midicoth {release})" if release else ""
         raise MidicothError(
-            f"stream was made by model version {params.model_version}{made_by}; "
-            f"this midicoth decodes model version {_core.MODEL_VERSION}"
+            f"stream of format version {params.format_version} was made by model version "
+            f"{params.model_version}{made_by}; this midicoth decodes model version {model} "
+            f"in format version {params.format_version}"
         )
     if not memory_mib_valid(params.memory_mib):
         raise MidicothError(
@@ -408,12 +541,32 @@ def check_decodable(params: StreamParams) -> None:
 # --- blocks and end marker -----------------------------------------------------------
 
 
-def pack_block_header(usize: int, csize: int, crc: int) -> bytes:
-    """Serialise the header of a block of ``usize >= 1`` bytes coded to
-    ``csize`` bytes, whose chained data check is ``crc`` (see :class:`BlockHeader`)."""
+def pack_block_header(
+    usize: int, csize: int, crc: int, mode: int = 0, period: int = 0, stored: bool = False
+) -> bytes:
+    """Serialise the format-3 header of a block of ``usize >= 1`` bytes coded
+    (or, if ``stored``, stored) in ``csize`` bytes, whose chained data check
+    is ``crc``, written with the mode flags ``mode`` and, with
+    ``MODE_RECORD``, the record ``period`` (see :class:`BlockHeader`).
+
+    Raises :class:`ValueError` for what the format cannot hold: unknown mode
+    bits, a period beyond ``MAX_PERIOD``, or other than 0 without
+    ``MODE_RECORD``, a stored block whose sizes differ."""
     if usize < 1:
         raise ValueError(f"a block holds at least one byte, not {usize}")
-    head = pack_varint(usize) + pack_varint(csize) + _U32.pack(crc & 0xFFFFFFFF)
+    if mode < 0 or mode & ~_core.MODE_ALL:
+        raise ValueError(f"mode must be a combination of the MODE_* flags, not {mode:#x}")
+    if mode & _core.MODE_RECORD:
+        if not _MIN_PERIOD <= period <= _core.MAX_PERIOD:
+            raise ValueError(f"a record period is {_MIN_PERIOD} … {_core.MAX_PERIOD}, not {period}")
+    elif period:
+        raise ValueError(f"a period is given only with MODE_RECORD, not with mode {mode:#x}")
+    if stored and csize != usize:
+        raise ValueError(f"a stored block's coded size is its size ({usize}), not {csize}")
+    head = pack_varint(usize) + bytes((mode | (METHOD_STORED if stored else 0),))
+    if mode & _core.MODE_RECORD:
+        head += pack_varint(period)
+    head += pack_varint(csize) + _U32.pack(crc & 0xFFFFFFFF)
     return head + _check16(head)
 
 
@@ -430,9 +583,13 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
 
     Returns (header, its length in bytes), or None if ``data`` ends inside
     one (it never needs more than :data:`BLOCK_HEADER_SIZE` bytes to decide).
-    The sizes are checked against the limits of the stream: a block's
-    uncompressed size is at most ``params.block_size`` and its coded size
-    at most :func:`max_coded_size` of it.
+    The layout is that of ``params.format_version`` (2: no method byte, every
+    block of method 0). The sizes are checked against the limits of the
+    stream: a block's uncompressed size is at most ``params.block_size`` and
+    its coded size at most :func:`max_coded_size` of it, or exactly its size
+    if it is stored. The method byte must hold known mode flags and, with
+    ``MODE_RECORD``, a period of at most ``MAX_PERIOD``; whether the stream's
+    stages allow the mode is for the engine to say (``_core.mode_valid``).
     """
     if not data:
         return None
@@ -451,6 +608,17 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
     if read is None:
         return None
     usize, at = read
+    method = period = 0
+    if params.format_version >= 3:
+        if len(data) <= at:
+            return None
+        method = data[at]
+        at += 1
+        if method & _core.MODE_RECORD:
+            read = read_varint(data, at, _PERIOD_BYTES, "block header (record period)")
+            if read is None:
+                return None
+            period, at = read
     read = read_varint(data, at, _CSIZE_BYTES, "block header (coded size)")
     if read is None:
         return None
@@ -465,9 +633,23 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
         raise MidicothError(
             f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
         )
-    if not 1 <= csize <= max_coded_size(usize):
+    mode, stored = method & ~METHOD_STORED, bool(method & METHOD_STORED)
+    if mode & ~_core.MODE_ALL:
+        raise MidicothError(f"block uses a method this midicoth does not know ({method:#04x})")
+    if mode & _core.MODE_RECORD and not _MIN_PERIOD <= period <= _core.MAX_PERIOD:
+        raise MidicothError(
+            f"block declares an invalid record period "
+            f"({period}; {_MIN_PERIOD} … {_core.MAX_PERIOD})"
+        )
+    if stored:
+        if csize != usize:
+            raise MidicothError(f"stored block declares {csize} stored bytes for {usize} bytes")
+    elif not 1 <= csize <= max_coded_size(usize):
         raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
-    return BlockHeader(end=False, usize=usize, csize=csize, crc=data_crc), end
+    header = BlockHeader(
+        end=False, usize=usize, csize=csize, crc=data_crc, mode=mode, period=period, stored=stored
+    )
+    return header, end
 
 
 def parse_block_header(data: Buffer, params: StreamParams) -> BlockHeader:
@@ -540,6 +722,9 @@ class StreamLayout(NamedTuple):
     compressed_size: int
     """Bytes of the stream, headers and end marker included."""
     uncompressed_size: int
+    methods: list[BlockMethod]
+    """How every block was written, in order (method 0, not stored, for
+    every block of formats 1 and 2)."""
 
 
 class _Input:
@@ -605,6 +790,7 @@ def scan(fp: BinaryIO) -> Iterator[StreamLayout]:
         params, size = read
         del src.buf[:size]
         blocks: list[tuple[int, int]] = []
+        methods: list[BlockMethod] = []
         while True:
             index = len(blocks)
             try:
@@ -625,5 +811,6 @@ def scan(fp: BinaryIO) -> Iterator[StreamLayout]:
             src.skip(block.csize, f"block {index}")
             size += block.csize
             blocks.append((block.usize, block.csize))
-        yield StreamLayout(offset, params, blocks, size, sum(u for u, _ in blocks))
+            methods.append(BlockMethod(block.mode, block.period, block.stored))
+        yield StreamLayout(offset, params, blocks, size, sum(u for u, _ in blocks), methods)
         offset += size

@@ -18,6 +18,9 @@ blocks, other stages and budgets, two streams back to back) it tries:
                 absurd, varints too long or not in their shortest form), and
                 data checks that lie, with valid header checks, so that only
                 the structure checks and the data checks can catch them;
+* ``method``    block methods that lie, with valid header checks: each mode
+                bit and the stored bit toggled, unknown bits, record periods
+                that are wrong, too large or not in their shortest form;
 * ``splice``    blocks dropped, repeated or swapped, garbage after the end.
 
 Each case goes through ``midicoth.decompress`` and, in turn, through the
@@ -66,7 +69,7 @@ if __name__ == "__main__":  # the repository root, appended so an installed midi
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 import midicoth
-from midicoth import MidicothError
+from midicoth import MidicothError, _core
 from midicoth import format as fmt
 
 HEADER = fmt.STREAM_HEADER_SIZE
@@ -122,6 +125,15 @@ def make_streams() -> list[Stream]:
     add("text-blocks", sample_text(3500, 3), block_size=1024)
     add("binary-paper", rng.randbytes(600) + bytes(range(256)) * 2, stages=midicoth.PAPER_STAGES)
     add("run-ppm-32", b"ab" * 1500 + b"c" * 500, stages=0, memory_mib=32, block_size=2048)
+    # block methods: stored noise (solid), and independent blocks of text,
+    # noise (stored), lines (record mode) and binary records (record mode)
+    add("noise-stored", rng.randbytes(1500))
+    lines = b"".join(b"%04d,north,%3d,ok\n" % (i, i * 37 % 1000) for i in range(80))
+    records = b"".join(
+        i.to_bytes(4, "little") + bytes([i % 5, 0, 0x80, 0x3F]) * 3 for i in range(80)
+    )
+    methods = sample_text(1024, 5) + rng.randbytes(1024) + lines[:1024] + records[:1024]
+    add("methods-blocks", methods, block_size=1024)
     first, second = sample_text(200, 4), rng.randbytes(150)
     one = midicoth.compress(first, memory_mib=16)
     two = midicoth.compress(second, memory_mib=16, block_size=1024)
@@ -205,10 +217,19 @@ def set_block(
     csize: int,
     crc: int | None = None,
     pad: tuple[int, int] = (0, 0),
+    method: int | None = None,
+    period: bytes | None = None,
 ) -> bytes:
-    """Rewrite block ``index``'s header with a valid check (``pad``: needless varint bytes)."""
+    """Rewrite block ``index``'s header with a valid check (``pad``: needless
+    varint bytes). The method byte and the record period (raw varint bytes,
+    written when the method has MODE_RECORD) are the block's own unless given."""
     at, old, size = block_header(packed, index)
-    head = varint(usize, pad[0]) + varint(csize, pad[1])
+    if method is None:
+        method = old.mode | (fmt.METHOD_STORED if old.stored else 0)
+    if period is None:
+        period = varint(old.period)
+    record = period if method & midicoth.MODE_RECORD else b""
+    head = varint(usize, pad[0]) + bytes([method]) + record + varint(csize, pad[1])
     head = with_check(head + struct.pack("<I", old.crc if crc is None else crc))
     return packed[:at] + head + packed[at + size :]
 
@@ -278,7 +299,7 @@ def magic_cases(s: Stream) -> Iterator[Case]:
 
 
 def version_cases(s: Stream) -> Iterator[Case]:
-    for version in (0, 1, 3, 0x7F, 0xFF):
+    for version in (0, 1, 2, 4, 0x7F, 0xFF):
         for fix in (True, False):
             damaged = set_header(s.packed, fix_crc=fix, version=version)
             yield Case(s, "version", f"format version {version}, crc fixed: {fix}", damaged)
@@ -376,6 +397,36 @@ def size_cases(s: Stream) -> Iterator[Case]:
         if lie >= 0 and lie != total:
             yield Case(s, "sizes", f"end marker total {lie}", set_total(s.packed, lie))
     yield Case(s, "sizes", "end marker total not shortest", set_total(s.packed, total, pad=1))
+
+
+def method_cases(s: Stream) -> Iterator[Case]:
+    for index in range(len(block_offsets(s.packed)) - 1):
+        _, head, _ = block_header(s.packed, index)
+        method = head.mode | (fmt.METHOD_STORED if head.stored else 0)
+        period = head.period
+        lies: list[tuple[str, int, bytes | None]] = [
+            (f"method bit {bit:#04x} toggled", method ^ bit, None)
+            for bit in (midicoth.MODE_RECORD, midicoth.MODE_SPARSE, midicoth.MODE_X86)
+        ]
+        lies += [
+            ("stored bit toggled", method ^ fmt.METHOD_STORED, None),
+            ("unknown method bit 0x08", method | 0x08, None),
+            ("unknown method bits 0x78", method | 0x78, None),
+            ("method 0xff", 0xFF, None),
+            ("record period + 1", method | midicoth.MODE_RECORD, varint(period + 1)),
+            ("record period 37", method | midicoth.MODE_RECORD, varint(37)),
+            ("record period max", method | midicoth.MODE_RECORD, varint(_core.MAX_PERIOD)),
+            ("record period max + 1", method | midicoth.MODE_RECORD, varint(_core.MAX_PERIOD + 1)),
+            ("record period 2^21 - 1", method | midicoth.MODE_RECORD, varint(2**21 - 1)),
+            ("record period not shortest", method | midicoth.MODE_RECORD, varint(period, 1)),
+            ("record period 4 bytes", method | midicoth.MODE_RECORD, b"\x80\x80\x80\x01"),
+        ]
+        for detail, lie_method, lie_period in lies:
+            damaged = set_block(
+                s.packed, index, head.usize, head.csize, method=lie_method, period=lie_period
+            )
+            if damaged != s.packed:
+                yield Case(s, "method", f"block {index}: {detail}", damaged)
 
 
 def splice_cases(s: Stream) -> Iterator[Case]:
@@ -593,6 +644,7 @@ def all_cases(full: bool, overwrite_count: int, sample: int, seed: int) -> list[
         cases += header_cases(s)
         if s.name != "two-streams" or full:
             cases += size_cases(s)
+            cases += method_cases(s)
         cases += splice_cases(s)
     return cases
 

@@ -12,6 +12,7 @@ import lzma
 import os
 import random
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -168,6 +169,11 @@ def test_auto_memory_is_128_bytes_per_input_byte(size: int | None, expected: int
         ({"block_size": midicoth.MIN_BLOCK_SIZE - 1}, ValueError),
         ({"block_size": midicoth.MAX_BLOCK_SIZE + 1}, ValueError),
         ({"block_size": True}, TypeError),
+        ({"modes": midicoth.MODE_ALL + 1}, ValueError),
+        ({"modes": 0x80}, ValueError),
+        ({"modes": -1}, ValueError),
+        ({"modes": "all"}, TypeError),
+        ({"modes": True}, TypeError),
     ],
 )
 def test_parameters_are_validated(kwargs: dict, error: type) -> None:
@@ -542,3 +548,265 @@ def test_public_names_have_docstrings() -> None:
         for attr, value in vars(cls).items():
             if not attr.startswith("_"):
                 assert getattr(value, "__doc__", None), f"{cls.__name__}.{attr}"
+
+
+# --- block methods and stored blocks (format 3) ---------------------------------------
+
+
+def fast_text(size: int, seed: int) -> bytes:
+    """Word-like text as sample_text, built in one join (for inputs of megabytes)."""
+    rng = random.Random(seed)
+    words = [
+        "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(1, 9))) for _ in range(80)
+    ]
+    count = size // 4 + 1
+    pieces = [w + p for w, p in zip(rng.choices(words, k=count), rng.choices("  \n,.", k=count))]
+    text = "".join(pieces).encode()
+    assert len(text) >= size
+    return text[:size]
+
+
+def x86_code(size: int, seed: int = 0) -> bytes:
+    """Something like x86-64 code: common instructions and CALLs (E8) to a
+    few dozen functions."""
+    rng = random.Random(seed)
+    functions = [rng.randrange(size) for _ in range(40)]
+    pieces = [b"\x55", b"\x48\x89\xe5", b"\x48\x83\xec\x20", b"\x8b\x45\xfc", b"\xc3", b"\x0f"]
+    out = bytearray()
+    while len(out) < size:
+        if rng.random() < 0.15:
+            target = rng.choice(functions) - len(out) - 5
+            out += b"\xe8" + (target & 0xFFFFFFFF).to_bytes(4, "little")
+        else:
+            out += rng.choice(pieces)
+    return bytes(out[:size])
+
+
+def binary_records(size: int, period: int = 36, seed: int = 0) -> bytes:
+    """Fixed-width records: a counter, a code, a constant, two noisy bytes, zeros."""
+    rng = random.Random(seed)
+    out = bytearray()
+    row = 0
+    while len(out) < size:
+        record = row.to_bytes(4, "little") + bytes([rng.randrange(8), 0, 0x80, 0x3F])
+        out += (record + rng.randbytes(2)).ljust(period, b"\x00")
+        row += 1
+    return bytes(out[:size])
+
+
+def csv_lines(size: int, seed: int = 0) -> bytes:
+    rng = random.Random(seed)
+    rows = [
+        b"%05d,%s,%3d.%02d,%s\n"
+        % (i, rng.choice([b"north", b"south", b"east"]), rng.randrange(999), i % 100, b"ok")
+        for i in range(size // 20 + 1)
+    ]
+    return b"".join(rows)[:size]
+
+
+def methods(packed: bytes) -> list[midicoth.format.BlockMethod]:
+    layouts = midicoth.format.scan(io.BytesIO(packed))
+    return [method for layout in layouts for method in layout.methods]
+
+
+def framing_bound(packed: bytes) -> int:
+    """The most bytes of framing a stream of ``packed``'s blocks can have."""
+    fmt = midicoth.format
+    blocks = len(methods(packed))
+    return fmt.STREAM_HEADER_SIZE + blocks * fmt.BLOCK_HEADER_SIZE + fmt.END_MARKER_SIZE
+
+
+NOISE_4M = random.Random(20).randbytes(4 << 20)
+
+
+@pytest.mark.parametrize("door", ["solid", "threads", "streaming"])
+def test_random_data_is_stored(door: str) -> None:
+    """4 MiB of noise grow by no more than 0.01 % and the framing: every block
+    is stored (the solid encoder still learns it, as the decoder then does)."""
+    data = NOISE_4M
+    if door == "solid":
+        packed = midicoth.compress(data, memory_mib=MEM)
+    elif door == "threads":
+        packed = midicoth.compress(data, memory_mib=MEM, threads=2)
+    else:
+        comp = midicoth.MidicothCompressor(memory_mib=MEM)
+        pieces = [comp.compress(data[i : i + 300_000]) for i in range(0, len(data), 300_000)]
+        packed = b"".join(pieces) + comp.flush()
+    assert len(packed) <= len(data) + len(data) // 10_000 + framing_bound(packed)
+    assert all(method.stored for method in methods(packed))
+    assert len(methods(packed)) == (1 if door == "threads" else 4)
+    if door == "streaming":  # the same bytes as the solid door's, which decode there
+        assert packed == midicoth.compress(data, memory_mib=MEM)
+    else:
+        assert midicoth.decompress(packed, threads=2 if door == "threads" else 1) == data
+
+
+def test_solid_stream_mixes_stored_and_coded_blocks(tmp_path) -> None:
+    """A solid stream whose middle block is stored: the decoder learns it, so
+    the coded block after it decodes, through every reading door."""
+    mib = 1 << 20
+    data = fast_text(mib, seed=1) + NOISE_4M[:mib] + fast_text(mib, seed=2)
+    packed = midicoth.compress(data, memory_mib=MEM)
+    assert [method.stored for method in methods(packed)] == [False, True, False]
+    assert len(packed) < len(data) // 2
+    assert midicoth.decompress(packed) == data
+    dec = midicoth.MidicothDecompressor()
+    cuts = list(range(0, len(packed), 100_003))
+    assert decompress_in_pieces(dec, packed, cuts, 65_536) == data
+    path = tmp_path / "mixed.mdc"
+    path.write_bytes(packed)
+    with midicoth.open(path) as f:
+        f.seek(mib + 1000)
+        assert f.read(2 * mib) == data[mib + 1000 : 3 * mib + 1000]
+
+
+METHOD_INPUTS = {
+    "x86": x86_code(40_000),
+    "record/36": binary_records(40_000),
+    "record/lines": csv_lines(40_000),
+}
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_INPUTS))
+def test_analyser_picks_the_method(method: str) -> None:
+    """The inputs below are made for one method each; the analyser picks it."""
+    names = [m.name for m in methods(midicoth.compress(METHOD_INPUTS[method], memory_mib=MEM))]
+    assert len(names) == 1
+    assert method in names[0].split("+")
+
+
+def round_trip_every_door(data: bytes, tmp_path, **kw: Any) -> list[str]:
+    """Round trips through the one-shot functions (solid, independent blocks
+    on two threads), the streaming compressor and decompressor (small
+    pieces, small max_length), and the file class; return the method
+    names of the solid stream's blocks."""
+    solid = midicoth.compress(data, memory_mib=MEM, **kw)
+    assert midicoth.decompress(solid) == data
+    blocks = midicoth.compress(data, memory_mib=MEM, block_size=8192, threads=2, **kw)
+    assert blocks == midicoth.compress(data, memory_mib=MEM, block_size=8192, **kw)
+    assert midicoth.decompress(blocks, threads=2) == data
+    assert midicoth.decompress(blocks) == data
+    for packed in (solid, blocks):
+        comp = midicoth.MidicothCompressor(
+            memory_mib=MEM, block_size=8192 if packed is blocks else None, **kw
+        )
+        streamed = b"".join(comp.compress(data[i : i + 777]) for i in range(0, len(data), 777))
+        assert streamed + comp.flush() == packed
+        for threads in (1, 2):
+            dec = midicoth.MidicothDecompressor(threads=threads)
+            cuts = list(range(0, len(packed), 333))
+            assert decompress_in_pieces(dec, packed, cuts, 100) == data
+    path = tmp_path / "m.mdc"
+    with midicoth.open(path, "wb", memory_mib=MEM, **kw) as f:
+        for i in range(0, len(data), 5000):
+            f.write(data[i : i + 5000])
+    assert path.read_bytes() == solid
+    with midicoth.open(path) as f:
+        assert f.read(1000) == data[:1000]
+        f.seek(len(data) // 2)
+        assert f.read() == data[len(data) // 2 :]
+    return [m.name for m in methods(solid)]
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_INPUTS))
+def test_methods_round_trip_through_every_door(method: str, tmp_path) -> None:
+    names = round_trip_every_door(METHOD_INPUTS[method], tmp_path)
+    assert method in names[0].split("+")
+
+
+@pytest.mark.parametrize(
+    "forced",
+    [
+        (midicoth.MODE_X86, 0),
+        (midicoth.MODE_X86 | midicoth.MODE_SPARSE, 0),
+        (midicoth.MODE_RECORD | midicoth.MODE_X86, 36),
+        (midicoth.MODE_RECORD, 0),
+        (midicoth.MODE_SPARSE, 0),
+    ],
+    ids=lambda f: midicoth.format.method_name(*f),
+)
+@pytest.mark.parametrize("source", ["x86", "noise", "text"])
+def test_forced_methods_round_trip(
+    forced: tuple[int, int], source: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever method the analyser picks, coded or stored, the stream
+    decodes: the analyser is made to pick each one for inputs it would not
+    (noise is stored, also with the x86 transform, and learned)."""
+    from midicoth import _core
+
+    monkeypatch.setattr(_core, "analyse", lambda data, stages, allowed: forced)
+    data = {
+        "x86": x86_code(20_000, seed=1),
+        "noise": NOISE_4M[:20_000],
+        "text": fast_text(20_000, seed=3),
+    }[source]
+    names = round_trip_every_door(data, tmp_path)
+    name = midicoth.format.method_name(*forced)
+    assert names == ([f"stored ({name})"] if source == "noise" else [name])
+
+
+def test_x86_blocks_are_returned_within_max_length() -> None:
+    """A coded x86 block is held until its end (the inverse transform needs
+    all of it), but no call returns more than max_length, and eof comes
+    only after the last byte."""
+    data = x86_code(30_000, seed=2)
+    for block_size in (None, 1024):
+        packed = midicoth.compress(data, memory_mib=MEM, block_size=block_size)
+        assert all("x86" in m.name for m in methods(packed) if m.mode)
+        dec = midicoth.MidicothDecompressor()
+        out = [dec.decompress(packed, 10)]
+        assert out[0] == data[:10]
+        assert not dec.needs_input
+        while not dec.eof:
+            piece = dec.decompress(b"", 1000)
+            assert len(piece) <= 1000
+            out.append(piece)
+        assert b"".join(out) == data
+
+
+def test_plain_modes(tmp_path) -> None:
+    """modes=0 codes every block with the plain model, as 0.5.1 did (noise is
+    still stored); the file class and open() take modes too."""
+    data = METHOD_INPUTS["record/36"]
+    plain = midicoth.compress(data, memory_mib=MEM, modes=0)
+    assert [m.name for m in methods(plain)] == ["plain"]
+    assert len(plain) > len(midicoth.compress(data, memory_mib=MEM))
+    assert midicoth.decompress(plain) == data
+    noise = midicoth.compress(NOISE_4M[:5000], memory_mib=MEM, modes=0)
+    assert [m.name for m in methods(noise)] == ["stored"]
+    path = tmp_path / "p.mdc"
+    with midicoth.open(path, "wb", memory_mib=MEM, modes=0) as f:
+        f.write(data)
+    assert path.read_bytes() == plain
+    with pytest.raises(ValueError):
+        midicoth.open(path, "rb", modes=0)
+    only = midicoth.compress(data, memory_mib=MEM, modes=midicoth.MODE_SPARSE)
+    assert all(not m.mode & ~midicoth.MODE_SPARSE for m in methods(only))
+
+
+@pytest.mark.parametrize(
+    "forced",
+    [(midicoth.MODE_X86 | midicoth.MODE_SPARSE, 0), (midicoth.MODE_RECORD, 36), (0, 0)],
+    ids=lambda f: midicoth.format.method_name(*f),
+)
+def test_solid_decoder_learns_stored_blocks_in_their_mode(
+    forced: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored blocks between coded ones, in the analyser's mode: the decoder
+    learns each stored block (the transformed bytes, in that mode) as the
+    encoder did, so the coded blocks after it decode."""
+    from midicoth import _core
+
+    monkeypatch.setattr(_core, "analyse", lambda data, stages, allowed: forced)
+    size = 4096
+    noise = NOISE_4M[: 2 * size]
+    data = x86_code(size, seed=4) + noise[:size] + fast_text(size, seed=5) + noise[size:]
+    data += x86_code(size, seed=6)
+    comp = midicoth.MidicothCompressor(memory_mib=MEM)
+    comp._params = comp._params._replace(block_size=size)  # solid blocks this small
+    packed = comp.compress(data) + comp.flush()
+    assert [m.stored for m in methods(packed)] == [False, True, False, True, False]
+    assert {(m.mode, m.period) for m in methods(packed)} == {forced}
+    assert midicoth.decompress(packed) == data
+    dec = midicoth.MidicothDecompressor()
+    assert decompress_in_pieces(dec, packed, list(range(0, len(packed), 1000)), 777) == data

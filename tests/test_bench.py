@@ -17,8 +17,8 @@ import pytest
 
 from bench import ablation, charts, cli, codecs, diagnose, machine, readme, report
 from bench.compare import Direction, Measurement
-from bench.inputs import Input, file_input, gather
-from corpora import generate
+from bench.inputs import SYNTHETIC_SIZE, Input, file_input, gather
+from corpora import generate, synth
 
 SAMPLE = generate("text", 20000) + generate("binary", 5000)
 
@@ -123,7 +123,7 @@ def test_command_line_hides_machine_paths(tmp_path):
 
 def test_gather_synthetic_and_paths(tmp_path):
     inputs, notes = gather(["synthetic"], [], tmp_path)
-    assert [i.name for i in inputs] == ["text", "binary", "random", "runs", "repeats"]
+    assert [i.name for i in inputs] == list(synth.KINDS)
     assert not notes
     one = file_input(str(inputs[0].path))
     assert one.set == "files" and one.sha256 == inputs[0].sha256
@@ -151,11 +151,14 @@ def test_end_to_end_on_synthetic(tmp_path):
         args.append("--no-charts")
     assert cli.main(args) == 0
     md = (out / "results.md").read_text(encoding="utf-8")
-    assert "## synthetic (5 files, 655,360 bytes)" in md
+    assert (
+        f"## synthetic ({len(synth.KINDS)} files, {len(synth.KINDS) * SYNTHETIC_SIZE:,} bytes)"
+        in md
+    )
     assert str(tmp_path) not in md
     with open(out / "results.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 10
+    assert len(rows) == 2 * len(synth.KINDS)
     assert {r["roundtrip_ok"] for r in rows} == {"1"}
     assert {r["deterministic"] for r in rows} == {"1"}
     random_zlib = next(r for r in rows if r["file"] == "random" and r["codec"] == "zlib-6")
@@ -188,6 +191,49 @@ def test_ablation_configurations_follow_the_paper_then_extra_stages():
     ]
 
 
+def test_ablation_mode_rows_and_labels():
+    core = types.SimpleNamespace(analyse=None, MODE_RECORD=1, MODE_SPARSE=2, MODE_X86=4)
+    assert ablation.mode_configurations(core) == [("+record", 1), ("+sparse", 3), ("+x86", 7)]
+    assert ablation.mode_configurations(types.SimpleNamespace(MODE_RECORD=1)) == []
+    assert ablation.mode_label(core, 0, 0) == "-"
+    assert ablation.mode_label(core, 1, 216) == "record/216"
+    assert ablation.mode_label(core, 1, 0) == "record/lines"
+    assert ablation.mode_label(core, 6, 0) == "x86+sparse"
+    assert ablation.summarize_modes(["x86+sparse"] * 3 + ["sparse"]) == "x86+sparse ×3, sparse"
+    assert ablation.summarize_modes([]) == "-"
+
+
+def test_ablation_blocks_round_trip_in_every_mode():
+    core = pytest.importorskip("midicoth._core")
+    if not hasattr(core, "analyse"):
+        pytest.skip("the core has no block modes")
+    # Records of 12 bytes with a call (E8 + displacement) in each: every mode applies.
+    data = b"".join(
+        b"\xe8" + (i * 37 % 4096).to_bytes(4, "little") + b"%07d" % (i * i % 9999991)
+        for i in range(1500)
+    )
+    stages = core.ALL_STAGES
+    plain = ablation.code_blocks(core, data, stages, core.MIN_MEMORY_MIB, 0, True, 4096)
+    assert plain[2] is True and set(plain[3]) == {"-"} and len(plain[3]) == 5
+    for mode, period in [
+        (core.MODE_RECORD, 12),
+        (core.MODE_RECORD, 0),
+        (core.MODE_SPARSE, 0),
+        (core.MODE_X86 | core.MODE_SPARSE, 0),
+    ]:
+        if not core.mode_valid(mode, period, stages):
+            continue
+        size, _, verified, labels = ablation.code_blocks(
+            core, data, stages, core.MIN_MEMORY_MIB, 0, True, 4096, forced=(mode, period)
+        )
+        assert verified is True and size > 0
+        assert set(labels) == {ablation.mode_label(core, mode, period)}
+    size, _, verified, labels = ablation.code_blocks(
+        core, data, stages, core.MIN_MEMORY_MIB, core.MODE_ALL, True, 4096
+    )
+    assert verified is True and len(labels) == 5
+
+
 def test_diagnose_bins():
     assert diagnose.bin_range(0) == (0, 4)
     assert diagnose.bin_range(4) == (256, 1024)
@@ -205,8 +251,15 @@ def test_ablation_and_diagnose_on_the_core(tmp_path):
     rows = ablation.run([inp], core, core.MIN_MEMORY_MIB, True, lambda _: None)
     assert [r.config for r in rows][:2] == ["base PPM", "+match"]
     assert all(r.verified for r in rows)
+    modes = ablation.mode_configurations(core)
+    if modes:  # the stage rows, then one row per block mode allowed
+        assert [r.config for r in rows][-len(modes) :] == [label for label, _ in modes]
+        assert all(len(r.modes) == 1 for r in rows[-len(modes) :])  # one block
     md = ablation.markdown(rows, [], core.MIN_MEMORY_MIB, core.MODEL_VERSION, [])
     assert "| **total** | 3,000 |" in md
+    assert ("the analyser's choice per block" in md) == bool(modes)
+    ablation.write_csv(rows, tmp_path / "ablation.csv")
+    assert len((tmp_path / "ablation.csv").read_text().splitlines()) == len(rows) + 1
     stats, coded = diagnose.collect(core, path.read_bytes(), core.MIN_MEMORY_MIB)
     assert coded > 0 and diagnose.DELTA in stats
     md = diagnose.markdown(inp, stats, coded, [], core.MIN_MEMORY_MIB, [])

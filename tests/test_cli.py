@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
@@ -191,8 +192,64 @@ def test_info(work: Path) -> None:
     assert "stages          match+word+highctx+tweedie" in out
     assert "blocks          4 independent, up to 1 KiB each" in out
     assert f"uncompressed    {len(DATA)} bytes" in out
+    with open("a.txt.mdc", "rb") as packed:
+        methods = [m.name for layout in fmt.scan(packed) for m in layout.methods]
+    assert "  methods         " in out
     verbose = run("info", "-v", "a.txt.mdc").stdout
     assert verbose.count("    block ") == 4
+    for index, name in enumerate(methods):
+        assert re.search(rf"    block {index} +\d+ -> +\d+ bytes  {re.escape(name)}\n", verbose)
+
+
+def test_info_shows_block_methods(work: Path) -> None:
+    noise = random.Random(4).randbytes(1024)
+    lines = b"".join(b"%05d,north,%3d,ok\n" % (i, i % 7) for i in range(60))[:1024]
+    data = DATA[:1024] + noise + lines
+    (work / "m.mdc").write_bytes(midicoth.compress(data, memory_mib=int(MEM), block_size=1024))
+    out = run("info", "-v", "m.mdc").stdout
+    assert "  methods         " in out
+    assert "1 stored" in out and "1 record" in out
+    assert re.search(r"block 1 +1024 -> +1024 bytes  stored\n", out)
+    assert re.search(r"block 2 +1024 -> +\d+ bytes  record/lines\n", out)
+
+
+@pytest.mark.parametrize(
+    ("spec", "modes"),
+    [
+        ("none", 0),
+        ("all", midicoth.MODE_ALL),
+        ("record+x86", midicoth.MODE_RECORD | midicoth.MODE_X86),
+        ("sparse", midicoth.MODE_SPARSE),
+        ("5", 5),
+    ],
+)
+def test_compress_with_chosen_modes(work: Path, spec: str, modes: int) -> None:
+    packed = compress_file(work / "a.txt", "-k", "--modes", spec).read_bytes()
+    assert packed == midicoth.compress(DATA, memory_mib=int(MEM), modes=modes)
+    (work / "a.txt").unlink()
+    assert run("decompress", "a.txt.mdc").exit_code == 0
+    assert (work / "a.txt").read_bytes() == DATA
+
+
+@pytest.mark.parametrize("spec", ["fast", "x86+", "8", "lines"])
+def test_unknown_modes_are_a_usage_error(work: Path, spec: str) -> None:
+    result = run("compress", "--modes", spec, "a.txt")
+    assert result.exit_code == 2
+    assert "mode" in result.output
+    assert listing(work) == ["a.txt"]
+
+
+def test_format_2_files_still_decode(work: Path) -> None:
+    """Files of midicoth 0.2-0.5 (format 2, here written by model 5) are read."""
+    golden = Path(__file__).parent / "golden" / "format-2"
+    for name in ("text-solid.mdc", "text-blocks.mdc"):
+        (work / name).write_bytes((golden / name).read_bytes())
+        info = run("info", name).stdout
+        assert "format version  2\n" in info and "model version   5\n" in info
+        assert "methods         " in info and "plain" in info
+        result = run("decompress", "-c", name)
+        assert result.exit_code == 0
+        assert len(result.stdout_bytes) == 3000
 
 
 @pytest.mark.parametrize(

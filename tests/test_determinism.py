@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from test_engine import SAMPLES, pseudo_text
 
+from corpora import synth
 from midicoth import _core
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,10 @@ INPUTS = {
     "random": SAMPLES["random"][:6000],
     "records": SAMPLES["binary_records"],
     "all256": SAMPLES["all256x8"],
+    # one input for each structure model the analyser turns on
+    "table": synth.generate("table", 30000),
+    "numbers": synth.generate("numbers", 30000),
+    "code": synth.generate("code", 30000),
 }
 
 PARAMS = [(16, _core.ALL_STAGES), (32, _core.STAGE_MATCH | _core.STAGE_TWEEDIE)]
@@ -85,7 +90,12 @@ def extension_outputs() -> dict[tuple[str, int, int], bytes]:
     for key, data in INPUTS.items():
         for memory, stages in PARAMS:
             enc = _core.Encoder(memory_mib=memory, stages=stages)
-            out[key, memory, stages] = enc.compress(data) + enc.end_segment()
+            mode, period = _core.analyse(data, stages, _core.MODE_ALL)
+            enc.set_mode(mode, period)
+            coded = bytearray(data)
+            if mode & _core.MODE_X86:
+                _core.x86_encode(coded)
+            out[key, memory, stages] = enc.compress(coded) + enc.end_segment()
     return out
 
 

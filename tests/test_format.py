@@ -100,13 +100,30 @@ def first_block(stream: bytes) -> tuple:
     return head.usize, head.csize, head.crc
 
 
-def block_header(usize: int, csize: int, crc: int) -> bytes:
-    return with_check(raw_varint(usize) + raw_varint(csize) + struct.pack("<I", crc))
+def block_header(
+    usize: int, csize: int, crc: int, method: int = 0, period: bytes | int | None = None
+) -> bytes:
+    """A format-3 block header made by hand: ``method`` is the whole method
+    byte; ``period`` (an int, encoded here, or the raw varint bytes) is
+    written when given, else when the method names MODE_RECORD (as 0)."""
+    if period is None and method & _core.MODE_RECORD:
+        period = 0
+    if isinstance(period, int):
+        period = raw_varint(period)
+    head = raw_varint(usize) + bytes([method]) + (period or b"")
+    return with_check(head + raw_varint(csize) + struct.pack("<I", crc))
+
+
+def same_method(head: fmt.BlockHeader) -> dict:
+    """The method of ``head`` as keywords of :func:`block_header`."""
+    method = head.mode | (fmt.METHOD_STORED if head.stored else 0)
+    return {"method": method, "period": head.period if head.mode & _core.MODE_RECORD else None}
 
 
 def with_first_block_header(stream: bytes, usize: int, csize: int, crc: int) -> bytes:
-    at, size, _ = walk(stream)[0]
-    return stream[:at] + block_header(usize, csize, crc) + stream[at + size :]
+    """``stream`` with its first block's header rewritten (its method kept)."""
+    at, size, head = walk(stream)[0]
+    return stream[:at] + block_header(usize, csize, crc, **same_method(head)) + stream[at + size :]
 
 
 # --- layout ---------------------------------------------------------------------------
@@ -118,7 +135,7 @@ def test_empty_stream_is_header_and_end_marker() -> None:
     assert header_length(packed) == 9 + 3 + 2 == 14
     assert len(packed) == 14 + 4 == 18
     assert packed[:4] == fmt.MAGIC == b"\x89MDC"
-    assert packed[4] == fmt.FORMAT_VERSION == 2
+    assert packed[4] == fmt.FORMAT_VERSION == 3
     assert packed[14:16] == bytes(2)  # end marker: 0, total 0
     assert packed[14:] == with_check(b"\x00\x00")
     assert midicoth.decompress(packed) == b""
@@ -138,7 +155,7 @@ def test_stream_header_fields() -> None:
     assert fmt.pack_stream_header(params) == SOLID[:14]
     assert SOLID[:14] == with_check(
         b"\x89MDC"
-        + bytes([2, 0, _core.ALL_STAGES, _core.MODEL_VERSION, MEM.bit_length() - 1])
+        + bytes([3, 0, _core.ALL_STAGES, _core.MODEL_VERSION, MEM.bit_length() - 1])
         + raw_varint(fmt.SOLID_BLOCK_SIZE)
     )
     assert header_length(BLOCKS) == 13  # 1024 takes two varint bytes
@@ -148,8 +165,15 @@ def test_header_size_constants_are_the_largest() -> None:
     params = fmt.StreamParams(MEM, _core.ALL_STAGES, _core.MODEL_VERSION, True, fmt.MAX_BLOCK_SIZE)
     assert len(fmt.pack_stream_header(params)) == fmt.STREAM_HEADER_SIZE == 15
     usize = fmt.MAX_BLOCK_SIZE
-    longest = fmt.pack_block_header(usize, fmt.max_coded_size(usize), 0xFFFFFFFF)
-    assert len(longest) == fmt.BLOCK_HEADER_SIZE == 15
+    longest = fmt.pack_block_header(
+        usize, fmt.max_coded_size(usize), 0xFFFFFFFF, _core.MODE_ALL, _core.MAX_PERIOD
+    )
+    # usize 4, method 1, period 3, coded size 5, data check 4, header check 2
+    assert len(longest) == fmt.BLOCK_HEADER_SIZE == 19
+    shortest = fmt.pack_block_header(1, 1, 0)
+    assert len(shortest) == 9
+    params = fmt.parse_stream_header(SOLID)._replace(block_size=fmt.MAX_BLOCK_SIZE)
+    assert fmt.read_block_header(longest + b"more", params)[1] == 19
     assert len(fmt.pack_end_marker(2**64 - 1)) == fmt.END_MARKER_SIZE == 13
     with pytest.raises(ValueError):
         fmt.pack_end_marker(2**64)
@@ -189,8 +213,9 @@ def test_block_framing() -> None:
     usize, csize, crc = first_block(SOLID)
     assert usize == len(DATA)
     assert crc == zlib.crc32(DATA)
-    at, size, _ = walk(SOLID)[0]
-    assert size == 2 + 2 + 4 + 2
+    at, size, head = walk(SOLID)[0]
+    period = 1 if head.mode & _core.MODE_RECORD else 0  # a period below 128
+    assert size == 2 + 1 + period + 2 + 4 + 2
     end = at + size + csize
     assert SOLID[end:] == with_check(b"\x00" + raw_varint(len(DATA)))
 
@@ -206,21 +231,25 @@ def test_block_checks_are_chained() -> None:
             assert head.crc == zlib.crc32(DATA[:done])
 
 
-def test_overhead_is_29_bytes_for_one_block() -> None:
+def test_overhead_is_30_bytes_for_one_plain_block() -> None:
     encoder = _core.Encoder(memory_mib=MEM)
     raw = encoder.compress(DATA) + encoder.end_segment()
-    # header 14, block header 2 + 2 + 4 + 2, end marker 1 + 2 + 2
-    assert len(SOLID) - len(raw) == 14 + 10 + 5
+    # header 14, block header 2 + 1 + 2 + 4 + 2, end marker 1 + 2 + 2
+    assert len(midicoth.compress(DATA, memory_mib=MEM, modes=0)) - len(raw) == 14 + 11 + 5
 
 
-def test_solid_stream_is_one_model_in_segments() -> None:
-    """A solid stream's blocks are successive segments of a single encoder."""
+@pytest.mark.parametrize("modes", [0, _core.MODE_ALL])
+def test_solid_stream_is_one_model_in_segments(modes: int) -> None:
+    """A solid stream's blocks are successive segments of a single encoder,
+    each in the mode the analyser chose for it."""
     data = sample_text(3000, seed=1)
     encoder = _core.Encoder(memory_mib=MEM)
-    segments = [
-        encoder.compress(data[i : i + 1000]) + encoder.end_segment() for i in (0, 1000, 2000)
-    ]
-    comp = midicoth.MidicothCompressor(memory_mib=MEM)
+    segments = []
+    for i in (0, 1000, 2000):
+        mode, period = _core.analyse(data[i : i + 1000], _core.ALL_STAGES, modes)
+        encoder.set_mode(mode, period)
+        segments.append(encoder.compress(data[i : i + 1000]) + encoder.end_segment())
+    comp = midicoth.MidicothCompressor(memory_mib=MEM, modes=modes)
     comp._params = comp._params._replace(block_size=1000)  # cut blocks early, same engine
     packed = comp.compress(data) + comp.flush()
     blocks = walk(packed)
@@ -284,7 +313,9 @@ def v1_stream(blocks: list[tuple[int, bytes]], block_size: int = 1024) -> bytes:
 def test_format_1_streams_are_refused_by_name() -> None:
     old = v1_stream([(1000, b"x" * 300), (500, b"y" * 200)])
     for door in (midicoth.decompress, lambda b: midicoth.open(io.BytesIO(b)).read()):
-        with pytest.raises(MidicothError, match="format version 1 .*midicoth 0.1.*version 2"):
+        with pytest.raises(
+            MidicothError, match="format version 1 .*midicoth 0.1.*versions 2 and 3"
+        ):
             door(old)
     with pytest.raises(MidicothError, match="format version 1"):
         midicoth.MidicothDecompressor().decompress(old[:5])
@@ -375,7 +406,7 @@ def test_bad_magic_is_reported_at_the_first_byte() -> None:
     "changes, message",
     [
         ({"version": 1}, "format version 1 .*midicoth 0.1"),
-        ({"version": 3}, "format version 3"),
+        ({"version": 4}, "format version 4 .*versions 2 and 3"),
         ({"version": 0}, "format version 0"),
         ({"flags": 0x82}, "flags"),
         ({"flags": 0x02}, "flags"),
@@ -385,6 +416,8 @@ def test_bad_magic_is_reported_at_the_first_byte() -> None:
         ({"block_size": b"\xff\xff\xff\xff\x0f"}, "block size.*longer"),
         ({"block_size": b"\x80\x80\x00"}, "block size.*shortest"),
         ({"model": _core.MODEL_VERSION + 1}, "model version"),
+        ({"model": 5}, "format version 3 was made by model version 5"),
+        ({"version": 2}, "format version 2 was made by model version 6"),
         ({"model": 2}, "model version 2 .*midicoth 0.2"),
         ({"model": 3}, "model version 3 .*midicoth 0.3"),
         ({"model": 0xFF}, "model version"),
@@ -436,8 +469,10 @@ def test_lying_block_sizes_are_refused(usize: int, csize: int, message: str) -> 
     [
         (b"\x80\x80\x80\x80\x01", "uncompressed size.*longer"),  # usize over 4 bytes
         (b"\xc4\x00", "uncompressed size.*shortest"),
-        (raw_varint(len(DATA)) + b"\x80\x80\x80\x80\x80\x01", "coded size.*longer"),
-        (raw_varint(len(DATA)) + b"\x85\x00", "coded size.*shortest"),
+        (raw_varint(len(DATA)) + b"\x00\x80\x80\x80\x80\x80\x01", "coded size.*longer"),
+        (raw_varint(len(DATA)) + b"\x00\x85\x00", "coded size.*shortest"),
+        (raw_varint(len(DATA)) + b"\x01\x80\x80\x80\x01", "record period.*longer"),
+        (raw_varint(len(DATA)) + b"\x81\x85\x00", "record period.*shortest"),
         (b"\x00" + b"\x80" * 10 + b"\x01", "total size.*longer"),
         (b"\x00\x80\x00", "total size.*shortest"),
     ],
@@ -477,7 +512,8 @@ def test_unchained_block_crc_fails() -> None:
     """A block whose check is the CRC of its own data alone (as in format 1) is refused."""
     at, size, head = walk(BLOCKS)[1]
     own = zlib.crc32(DATA[1024:2048])
-    lying = BLOCKS[:at] + block_header(head.usize, head.csize, own) + BLOCKS[at + size :]
+    rewritten = block_header(head.usize, head.csize, own, **same_method(head))
+    lying = BLOCKS[:at] + rewritten + BLOCKS[at + size :]
     with pytest.raises(MidicothError, match="block 1 .*checksum"):
         midicoth.decompress(lying)
 
@@ -562,3 +598,251 @@ def test_damaged_stream_in_a_file() -> None:
     damaged[60] ^= 0xFF
     with midicoth.open(io.BytesIO(bytes(damaged))) as f, pytest.raises(MidicothError):
         f.read()
+
+
+# --- format 3: block methods and stored blocks ----------------------------------------
+
+RECORD, SPARSE, X86 = _core.MODE_RECORD, _core.MODE_SPARSE, _core.MODE_X86
+STORED = fmt.METHOD_STORED
+PARAMS3 = fmt.parse_stream_header(SOLID)
+NOISE = random.Random(3).randbytes(3000)
+
+
+@pytest.mark.parametrize(
+    "mode, period, stored",
+    [
+        (0, 0, False),
+        (RECORD, 0, False),  # records that are lines
+        (RECORD, 1, False),
+        (RECORD, 127, False),
+        (RECORD, 128, False),  # two varint bytes
+        (RECORD, _core.MAX_PERIOD, False),  # three
+        (SPARSE, 0, False),
+        (SPARSE | X86, 0, False),
+        (RECORD | X86, 216, False),
+        (_core.MODE_ALL, 300, False),
+        (0, 0, True),
+        (X86, 0, True),
+        (RECORD | SPARSE, 36, True),
+    ],
+)
+def test_block_header_round_trip(mode: int, period: int, stored: bool) -> None:
+    usize, csize, crc = 1000, 1000 if stored else 345, 0xDEADBEEF
+    packed = fmt.pack_block_header(usize, csize, crc, mode, period, stored)
+    method = mode | (STORED if stored else 0)
+    assert packed == block_header(usize, csize, crc, method, period if mode & RECORD else None)
+    head, size = fmt.read_block_header(packed + b"next", PARAMS3)
+    assert size == len(packed)
+    assert head == fmt.BlockHeader(False, usize, csize, crc, mode, period, stored)
+    for cut in range(len(packed)):
+        assert fmt.read_block_header(packed[:cut], PARAMS3) is None
+    assert len(packed) <= fmt.BLOCK_HEADER_SIZE
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((100, 50, 0, 0x08), "mode"),
+        ((100, 50, 0, 0x80), "mode"),  # the stored bit is not a mode
+        ((100, 50, 0, -1), "mode"),
+        ((100, 50, 0, RECORD, -1), "period"),
+        ((100, 50, 0, RECORD, _core.MAX_PERIOD + 1), "period"),
+        ((100, 50, 0, SPARSE, 36), "period"),  # a period without MODE_RECORD
+        ((100, 99, 0, 0, 0, True), "stored"),
+        ((100, 101, 0, X86, 0, True), "stored"),
+        ((0, 1, 0), "at least one byte"),
+    ],
+)
+def test_pack_block_header_refuses_what_the_format_cannot_hold(args: tuple, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        fmt.pack_block_header(*args)
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (block_header(100, 50, 0, 0x08), "method .*0x08"),
+        (block_header(100, 50, 0, 0x40), "method .*0x40"),
+        (block_header(100, 50, 0, 0x7F, 36), "method .*0x7f"),
+        (block_header(100, 50, 0, STORED | 0x10), "method .*0x90"),
+        (block_header(100, 50, 0, RECORD, _core.MAX_PERIOD + 1), "record period"),
+        (block_header(100, 50, 0, RECORD, 2**21 - 1), "record period"),
+        (block_header(100, 99, 0, STORED), "stored block declares 99 .* 100"),
+        (block_header(100, 101, 0, STORED | X86), "stored block declares 101 .* 100"),
+        (block_header(100, 0, 0, STORED), "stored block"),
+        (with_check(raw_varint(100) + b"\x01\x80\x80\x80\x01"), "record period.*longer"),
+        (with_check(raw_varint(100) + b"\x01\x85\x00"), "record period.*shortest"),
+    ],
+)
+def test_lying_methods_are_refused(head: bytes, message: str) -> None:
+    """Bad method bytes and periods fail with a valid header check, in the
+    header parser, in every decoding door and in the scanner."""
+    with pytest.raises(MidicothError, match=message):
+        fmt.read_block_header(head + bytes(20), PARAMS3)
+    at = header_length(SOLID)
+    stream = SOLID[:at] + head + bytes(200)
+    for threads in (1, 2):
+        with pytest.raises(MidicothError, match="block 0: .*" + message):
+            midicoth.decompress(stream, threads=threads)
+    with pytest.raises(MidicothError, match=message):
+        list(fmt.scan(io.BytesIO(stream)))
+
+
+def test_method_the_stages_do_not_allow_is_refused() -> None:
+    """Record and sparse contexts feed the mixers: a stream without them
+    cannot use those modes, and a header that says so is refused before
+    any data is decoded."""
+    data = sample_text(2000, seed=2)
+    for stages in (_core.PAPER_STAGES, 0):
+        for threads in (1, 2):
+            packed = midicoth.compress(data, memory_mib=MEM, stages=stages, block_size=1024)
+            usize, csize, crc = first_block(packed)
+            at, size, _ = walk(packed)[0]
+            lying = packed[:at] + block_header(usize, csize, crc, RECORD, 36) + packed[at + size :]
+            assert not _core.mode_valid(RECORD, 36, stages)
+            with pytest.raises(MidicothError, match="block 0: .*method .*record/36"):
+                midicoth.decompress(lying, threads=threads)
+
+
+def format_2_params(**changes: object) -> fmt.StreamParams:
+    return fmt.StreamParams(MEM, _core.ALL_STAGES, 5, False, 1 << 20, format_version=2)._replace(
+        **changes
+    )
+
+
+def test_format_2_block_headers_have_no_method() -> None:
+    head = with_check(raw_varint(1000) + raw_varint(300) + struct.pack("<I", 77))
+    block, size = fmt.read_block_header(head + b"\x01", format_2_params())
+    assert size == len(head) == 2 + 2 + 4 + 2
+    assert block == fmt.BlockHeader(False, 1000, 300, 77, mode=0, period=0, stored=False)
+    # the same bytes read as format 3: 0xAC is an unknown method byte (or the check fails)
+    with pytest.raises(MidicothError):
+        fmt.read_block_header(head, PARAMS3)
+
+
+@pytest.mark.parametrize(
+    "format_version, model_version, ok",
+    [(2, 5, True), (3, _core.MODEL_VERSION, True), (2, 6, False), (3, 5, False)]
+    + [(2, m, False) for m in (2, 3, 4)]
+    + [(1, 1, False), (4, _core.MODEL_VERSION, False), (0, 5, False)],
+)
+def test_each_format_version_decodes_one_model_version(
+    format_version: int, model_version: int, ok: bool
+) -> None:
+    assert dict(fmt.READ_VERSIONS) == {2: 5, 3: _core.MODEL_VERSION}
+    params = format_2_params(format_version=format_version, model_version=model_version)
+    if ok:
+        fmt.check_decodable(params)
+    else:
+        with pytest.raises(MidicothError, match=f"(model|format) version {model_version}|format"):
+            fmt.check_decodable(params)
+
+
+def test_stored_block_holds_the_data() -> None:
+    """Noise is stored: the body is the data, the coded size the size."""
+    for block_size in (None, 1024):
+        packed = midicoth.compress(NOISE, memory_mib=MEM, block_size=block_size)
+        heads = walk(packed)[:-1]
+        assert all(head.stored and head.csize == head.usize for _, _, head in heads)
+        assert b"".join(packed[at + size : at + size + h.csize] for at, size, h in heads) == NOISE
+        framing = header_length(packed) + sum(size for _, size, _ in heads) + 5
+        assert len(packed) == len(NOISE) + framing
+        assert midicoth.decompress(packed) == NOISE
+
+
+def test_stored_block_damage_fails_its_check() -> None:
+    packed = midicoth.compress(NOISE, memory_mib=MEM)
+    at, size, head = walk(packed)[0]
+    assert head.stored
+    for pos in (at + size, at + size + 1500, at + size + head.csize - 1):
+        damaged = bytearray(packed)
+        damaged[pos] ^= 0x01
+        for threads in (1, 2):
+            with pytest.raises(MidicothError, match="block 0 is damaged .*checksum"):
+                midicoth.decompress(bytes(damaged), threads=threads)
+
+
+def small_solid_blocks(data: bytes, block_size: int) -> bytes:
+    """A solid stream of ``data`` cut into blocks of ``block_size`` (below
+    what the writer takes, to keep streams of several solid blocks small)."""
+    comp = midicoth.MidicothCompressor(memory_mib=MEM)
+    comp._params = comp._params._replace(block_size=block_size)
+    return comp.compress(data) + comp.flush()
+
+
+NOISE_THEN_TEXT = small_solid_blocks(NOISE[:1024] + DATA[:1024], 1024)
+
+
+@pytest.mark.parametrize("flip", [STORED, X86, RECORD, SPARSE])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_flipped_method_with_a_valid_check_fails(flip: int, threads: int) -> None:
+    """A method byte that lies (its header check made valid again) cannot
+    give wrong data: the sizes, the engine's end check or the data check
+    fail. A stored block without x86 targets decodes to its data whatever
+    its modes say, but in a solid stream the model learned it in the wrong
+    mode, and the next block fails."""
+    noise = midicoth.compress(NOISE, memory_mib=MEM)
+    for stream in (SOLID, BLOCKS, noise, NOISE_THEN_TEXT):
+        at, size, head = walk(stream)[0]
+        method = (head.mode | (STORED if head.stored else 0)) ^ flip
+        period = (head.period if head.mode & RECORD else 36) if method & RECORD else None
+        lying = block_header(head.usize, head.csize, head.crc, method, period)
+        damaged = stream[:at] + lying + stream[at + size :]
+        if stream is noise and flip != STORED:
+            assert midicoth.decompress(damaged, threads=threads) == NOISE
+        else:
+            with pytest.raises(MidicothError):
+                midicoth.decompress(damaged, threads=threads)
+
+
+def test_modes_names_round_trip() -> None:
+    for modes in range(_core.MODE_ALL + 1):
+        name = fmt.modes_name(modes)
+        assert fmt.parse_modes(name) == modes
+        assert fmt.parse_modes(name.upper().replace("+", ", ")) == modes
+        assert fmt.parse_modes(str(modes)) == modes
+    assert fmt.parse_modes("all") == _core.MODE_ALL
+    assert fmt.parse_modes("none") == 0
+    assert fmt.parse_modes("record+x86") == RECORD | X86
+    assert fmt.modes_name(0x44) == "x86+unknown 0x40"
+
+
+@pytest.mark.parametrize("spec", ["", "fast", "x86+", "record+fast", "8", "-1", "0x7", "lines"])
+def test_unknown_mode_names_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="mode"):
+        fmt.parse_modes(spec)
+
+
+def test_method_names() -> None:
+    assert fmt.method_name(0) == "plain"
+    assert fmt.method_name(0, stored=True) == "stored"
+    assert fmt.method_name(RECORD, 216) == "record/216"
+    assert fmt.method_name(RECORD, 0) == "record/lines"
+    assert fmt.method_name(SPARSE | X86) == "sparse+x86"
+    assert fmt.method_name(RECORD | X86, 36, stored=True) == "stored (record/36+x86)"
+    assert fmt.BlockMethod(X86, 0, True).name == "stored (x86)"
+
+
+def test_scan_reports_methods() -> None:
+    text = sample_text(1024, seed=4)
+    data = text + NOISE[:1024] + text
+    packed = midicoth.compress(data, memory_mib=MEM, block_size=1024)
+    (layout,) = fmt.scan(io.BytesIO(packed))
+    heads = [head for _, _, head in walk(packed)[:-1]]
+    assert layout.methods == [fmt.BlockMethod(h.mode, h.period, h.stored) for h in heads]
+    assert [m.stored for m in layout.methods] == [False, True, False]
+    assert layout.blocks[1] == (1024, 1024)
+
+
+def test_solid_decoder_learns_stored_blocks() -> None:
+    """After a stored block the decoder's model is where the encoder's is,
+    so the coded blocks that follow decode, through every door."""
+    data = NOISE[:1024] + DATA[:1024]
+    heads = [head for _, _, head in walk(NOISE_THEN_TEXT)[:-1]]
+    assert [head.stored for head in heads] == [True, False]
+    assert midicoth.decompress(NOISE_THEN_TEXT) == data
+    dec = midicoth.MidicothDecompressor()
+    out = [dec.decompress(NOISE_THEN_TEXT[i : i + 1], 10) for i in range(len(NOISE_THEN_TEXT))]
+    while not dec.eof:
+        out.append(dec.decompress(b"", 10))
+    assert b"".join(out) == data

@@ -2,9 +2,11 @@
 
 Each file in tests/golden/ was made from an input this module generates,
 with the parameters listed in tests/golden/MANIFEST.tsv along with the
-sha256 of what the file decodes to. The tests check both directions:
-the stored file decodes to that input, and compressing the input again
-gives exactly the stored bytes.
+sha256 of what the file decodes to and the method of each of its blocks.
+The tests check both directions: the stored file decodes to that input,
+and compressing the input again gives exactly the stored bytes. Some
+inputs are made for one block method each (records, lines, x86 code,
+noise that is stored), and a test checks that the analyser still picks it.
 
 A deliberate change of the model or the container must bump
 MODEL_VERSION or FORMAT_VERSION and then regenerate the files:
@@ -16,24 +18,57 @@ pair, the sha256 of the golden files made under it. Regenerating under a
 pair already pinned to other bytes is refused, and a test fails if the
 files differ from their pair's pin: changed output without a version bump
 cannot pass, not even by regenerating the files.
+
+Streams of older versions that this midicoth still decodes keep their
+golden files in a directory of their own (``KEPT``; format 2 / model 5
+in tests/golden/format-2/, with its own MANIFEST.tsv): they must still
+decode to their inputs and match their pin, and regenerating never
+touches them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 import midicoth
-from midicoth.format import parse_stream_header
+from midicoth import _core
+from midicoth import format as fmt
 
 GOLDEN = Path(__file__).parent / "golden"
 MANIFEST = GOLDEN / "MANIFEST.tsv"
-COLUMNS = ("file", "input", "memory_mib", "stages", "block_size", "size", "sha256")
+COLUMNS = (
+    "file",
+    "input",
+    "memory_mib",
+    "stages",
+    "block_size",
+    "modes",
+    "size",
+    "sha256",
+    "methods",
+)
 PINS = GOLDEN / "VERSIONS.tsv"
 PIN_COLUMNS = ("format_version", "model_version", "golden_sha256")
+
+KEPT = {(2, 5): GOLDEN / "format-2"}
+"""Older (format version, model version) pairs this midicoth still decodes,
+with the directory of their golden files (written by midicoth 0.5)."""
+
+
+def _sha256_stream(tag: bytes, size: int) -> bytes:
+    """``size`` bytes of SHA-256 in counter mode under ``tag``."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(tag + counter.to_bytes(8, "little")).digest()
+        counter += 1
+    return bytes(out[:size])
 
 
 def generated_text(size: int) -> bytes:
@@ -66,34 +101,123 @@ def generated_binary(size: int) -> bytes:
     return bytes(out[:size])
 
 
+def generated_records(size: int, period: int = 36) -> bytes:
+    """Fixed-width binary records: a counter, a small code, a constant float
+    and two noisy bytes, padded with zeros to ``period`` bytes."""
+    out = bytearray()
+    row = 0
+    while len(out) < size:
+        digest = hashlib.sha256(b"rec" + row.to_bytes(8, "little")).digest()
+        record = row.to_bytes(4, "little") + bytes([digest[0] & 7, 0, 0x80, 0x3F]) + digest[1:3]
+        out += record.ljust(period, b"\x00")
+        row += 1
+    return bytes(out[:size])
+
+
+def generated_csv(size: int) -> bytes:
+    """Lines of comma-separated fields of varying width."""
+    regions = (b"north", b"south", b"east", b"west")
+    states = (b"ok", b"late", b"lost")
+    out = bytearray()
+    row = 0
+    while len(out) < size:
+        d = hashlib.sha256(b"csv" + row.to_bytes(8, "little")).digest()
+        out += b"%05d,%s,%3d.%02d,%s\n" % (
+            row,
+            regions[d[0] % 4],
+            d[1],
+            d[2] % 100,
+            states[d[3] % 3],
+        )
+        row += 1
+    return bytes(out[:size])
+
+
+def generated_x86(size: int) -> bytes:
+    """Something like x86-64 code: common instructions, and CALLs (E8) to a
+    few dozen functions, whose relative targets the x86 transform makes
+    absolute."""
+    pieces = (b"\x55", b"\x48\x89\xe5", b"\x48\x83\xec\x20", b"\x8b\x45\xfc", b"\xc3")
+    pieces += (b"\x89\x7d\xfc", b"\x48\x8b\x05", b"\x0f", b"\x48", b"\x00", b"\xff")
+    digest = hashlib.sha256(b"x86").digest()
+    functions = [int.from_bytes(digest[i : i + 2], "little") % size for i in range(0, 32, 2)]
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        digest = hashlib.sha256(b"x86" + counter.to_bytes(8, "little")).digest()
+        counter += 1
+        for byte in digest:
+            if byte < 40:
+                target = functions[byte % len(functions)] - len(out) - 5
+                out += b"\xe8" + (target & 0xFFFFFFFF).to_bytes(4, "little")
+            else:
+                out += pieces[byte % len(pieces)]
+    return bytes(out[:size])
+
+
 INPUTS = {
     "empty": lambda: b"",
     "text3000": lambda: generated_text(3000),
     "binary2000": lambda: generated_binary(2000),
+    "records3000": lambda: generated_records(3000),
+    "csv3000": lambda: generated_csv(3000),
+    "x86_4000": lambda: generated_x86(4000),
+    "noise3000": lambda: _sha256_stream(b"noise", 3000),
+    "mixed3072": lambda: (
+        generated_text(1024) + _sha256_stream(b"noise", 1024) + generated_csv(1024)
+    ),
 }
 
-# file -> (input, memory_mib, stages, block_size or 0 for solid)
+ALL, MODES = _core.ALL_STAGES, _core.MODE_ALL
+
+# file -> (input, memory_mib, stages, block_size or 0 for solid, modes, a
+# method some block of the file must have or include, or None)
 CASES = {
-    "empty.mdc": ("empty", 16, midicoth.ALL_STAGES, 0),
-    "text-solid.mdc": ("text3000", 16, midicoth.ALL_STAGES, 0),
-    "text-blocks.mdc": ("text3000", 16, midicoth.ALL_STAGES, 1024),
-    "text-ppm-only.mdc": ("text3000", 16, 0, 0),
-    "text-paper.mdc": ("text3000", 16, midicoth.PAPER_STAGES, 0),
-    "binary-solid.mdc": ("binary2000", 32, midicoth.ALL_STAGES, 0),
+    "empty.mdc": ("empty", 16, ALL, 0, MODES, None),
+    "text-solid.mdc": ("text3000", 16, ALL, 0, MODES, None),
+    "text-blocks.mdc": ("text3000", 16, ALL, 1024, MODES, None),
+    "text-ppm-only.mdc": ("text3000", 16, 0, 0, MODES, None),
+    "text-paper.mdc": ("text3000", 16, midicoth.PAPER_STAGES, 0, MODES, None),
+    "binary-solid.mdc": ("binary2000", 32, ALL, 0, MODES, None),
+    "binary-plain.mdc": ("binary2000", 32, ALL, 0, 0, "plain"),
+    "records.mdc": ("records3000", 16, ALL, 0, MODES, "record/36"),
+    "csv-lines.mdc": ("csv3000", 16, ALL, 0, MODES, "record/lines"),
+    "x86.mdc": ("x86_4000", 16, ALL, 0, MODES, "x86"),
+    "x86-paper.mdc": ("x86_4000", 16, midicoth.PAPER_STAGES, 0, MODES, "x86"),
+    "noise-stored.mdc": ("noise3000", 16, ALL, 0, MODES, "stored"),
+    "mixed-blocks.mdc": ("mixed3072", 16, ALL, 1024, MODES, "stored"),
 }
 
 
 def make(name: str) -> bytes:
-    source, memory_mib, stages, block_size = CASES[name]
+    source, memory_mib, stages, block_size, modes, _ = CASES[name]
     return midicoth.compress(
-        INPUTS[source](), memory_mib=memory_mib, stages=stages, block_size=block_size or None
+        INPUTS[source](),
+        memory_mib=memory_mib,
+        stages=stages,
+        block_size=block_size or None,
+        modes=modes,
     )
 
 
-def read_manifest() -> dict:
-    rows = MANIFEST.read_text().splitlines()
-    assert tuple(rows[0].split("\t")) == COLUMNS
-    return {row.split("\t")[0]: dict(zip(COLUMNS, row.split("\t"))) for row in rows[1:]}
+def block_methods(packed: bytes) -> list[str]:
+    """The method of every block of every stream, as ``midicoth info -v`` names them."""
+    return [method.name for layout in fmt.scan(io.BytesIO(packed)) for method in layout.methods]
+
+
+def has_method(methods: list[str], wanted: str) -> bool:
+    """True if one of ``methods`` (names of :func:`block_methods`) is or
+    includes ``wanted``: ``"x86"`` is in ``"sparse+x86"``, ``"stored"`` in
+    ``"stored (x86)"``."""
+    return any(wanted in re.split(r"[+ ()]", method) for method in methods)
+
+
+def read_manifest(directory: Path = GOLDEN) -> dict[str, dict[str, str]]:
+    """The rows of a MANIFEST.tsv by file name (the columns as its first row names them)."""
+    rows = (directory / "MANIFEST.tsv").read_text().splitlines()
+    columns = rows[0].split("\t")
+    assert {"file", "input", "size", "sha256"} <= set(columns)
+    return {row.split("\t")[0]: dict(zip(columns, row.split("\t"))) for row in rows[1:]}
 
 
 def versions() -> tuple[int, int]:
@@ -133,6 +257,13 @@ def regenerate() -> None:
             "Bump MODEL_VERSION (csrc/midicoth.h) or FORMAT_VERSION (midicoth/format.py), "
             "rebuild, and regenerate."
         )
+    for name, (*_, method) in CASES.items():
+        if method is not None and not has_method(block_methods(files[name]), method):
+            sys.exit(
+                f"refused: {name} was meant to have a {method!r} block but has "
+                f"{block_methods(files[name])}: change its input so that the analyser "
+                "picks that method"
+            )
     pins[versions()] = digest
     PINS.write_text(
         "\n".join(
@@ -141,25 +272,31 @@ def regenerate() -> None:
         + "\n"
     )
     lines = ["\t".join(COLUMNS)]
-    for name, (source, memory_mib, stages, block_size) in CASES.items():
+    for name, (source, memory_mib, stages, block_size, modes, _) in CASES.items():
         (GOLDEN / name).write_bytes(files[name])
         data = INPUTS[source]()
-        fields = (name, source, memory_mib, stages, block_size, len(data))
-        lines.append("\t".join(map(str, fields)) + "\t" + hashlib.sha256(data).hexdigest())
+        fields = (name, source, memory_mib, stages, block_size, modes, len(data))
+        sha = hashlib.sha256(data).hexdigest()
+        methods = ",".join(block_methods(files[name])) or "-"
+        lines.append("\t".join(map(str, fields)) + f"\t{sha}\t{methods}")
     MANIFEST.write_text("\n".join(lines) + "\n")
 
 
 def test_manifest_lists_every_case() -> None:
     assert sorted(read_manifest()) == sorted(CASES)
+    assert tuple(MANIFEST.read_text().splitlines()[0].split("\t")) == COLUMNS
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_file_decodes_to_its_checksum(name: str) -> None:
     row = read_manifest()[name]
-    data = midicoth.decompress((GOLDEN / name).read_bytes())
+    packed = (GOLDEN / name).read_bytes()
+    data = midicoth.decompress(packed)
     assert len(data) == int(row["size"])
     assert hashlib.sha256(data).hexdigest() == row["sha256"]
     assert data == INPUTS[row["input"]]()
+    assert midicoth.decompress(packed, threads=2) == data
+    assert (",".join(block_methods(packed)) or "-") == row["methods"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -168,6 +305,14 @@ def test_compression_reproduces_golden_bytes(name: str) -> None:
         f"{name}: the compressed bytes changed. If the model or format changed on "
         "purpose, bump MODEL_VERSION / FORMAT_VERSION and regenerate (see module docstring)."
     )
+
+
+@pytest.mark.parametrize("name", sorted(n for n, case in CASES.items() if case[-1]))
+def test_golden_inputs_exercise_their_method(name: str) -> None:
+    """The analyser still picks the method each method's input was made for."""
+    method = CASES[name][-1]
+    assert has_method(block_methods(make(name)), method)
+    assert has_method(block_methods((GOLDEN / name).read_bytes()), method)
 
 
 def test_golden_files_match_their_version_pin() -> None:
@@ -189,13 +334,14 @@ def test_golden_headers_carry_the_current_versions() -> None:
     for name in CASES:
         head = (GOLDEN / name).read_bytes()
         assert head[4] == midicoth.FORMAT_VERSION, name  # fixed place in every format version
-        params = parse_stream_header(head)
+        params = fmt.parse_stream_header(head)
         assert params.format_version == midicoth.FORMAT_VERSION, name
         assert params.model_version == midicoth.MODEL_VERSION, name
 
 
 def test_golden_files_decode_in_pieces_and_concatenated() -> None:
     blobs = [(GOLDEN / name).read_bytes() for name in sorted(CASES)]
+    blobs += [path.read_bytes() for kept in KEPT.values() for path in sorted(kept.glob("*.mdc"))]
     joined = b"".join(blobs)
     expected = b"".join(midicoth.decompress(blob) for blob in blobs)
     assert midicoth.decompress(joined) == expected
@@ -204,13 +350,80 @@ def test_golden_files_decode_in_pieces_and_concatenated() -> None:
     for i in range(0, len(joined), 97):
         piece = joined[i : i + 97]
         while piece:
-            out.append(dec.decompress(piece))
+            out.append(dec.decompress(piece, 50))
             piece = b""
+            while not dec.needs_input and not dec.eof:
+                out.append(dec.decompress(b"", 50))
             if dec.eof:
                 streams += 1
                 piece, dec = dec.unused_data, midicoth.MidicothDecompressor()
     assert streams == len(blobs)
     assert b"".join(out) == expected
+
+
+# --- versions kept from earlier releases ---------------------------------------------
+
+
+@pytest.mark.parametrize("pair", sorted(KEPT))
+def test_kept_versions_match_their_pin(pair: tuple[int, int]) -> None:
+    """The files of an older version are the ones that version pinned: they
+    are what that release wrote, never regenerated."""
+    directory = KEPT[pair]
+    names = sorted(read_manifest(directory))
+    assert names == sorted(path.name for path in directory.glob("*.mdc"))
+    stored = {name: (directory / name).read_bytes() for name in names}
+    assert golden_digest(stored) == read_pins()[pair]
+    for name, packed in stored.items():
+        params = fmt.parse_stream_header(packed)
+        assert (params.format_version, params.model_version) == pair, name
+
+
+@pytest.mark.parametrize(
+    "pair, name",
+    [(pair, name) for pair, directory in sorted(KEPT.items()) for name in read_manifest(directory)],
+)
+def test_kept_versions_still_decode(pair: tuple[int, int], name: str) -> None:
+    row = read_manifest(KEPT[pair])[name]
+    packed = (KEPT[pair] / name).read_bytes()
+    for threads in (1, 2):
+        data = midicoth.decompress(packed, threads=threads)
+        assert len(data) == int(row["size"])
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    assert data == INPUTS[row["input"]]()
+    dec = midicoth.MidicothDecompressor()
+    out = [dec.decompress(packed[i : i + 7], 100) for i in range(0, len(packed), 7)]
+    while not dec.eof:
+        out.append(dec.decompress(b"", 100))
+    assert b"".join(out) == data
+    assert set(block_methods(packed)) <= {"plain"}
+
+
+def block_bodies(packed: bytes) -> list[bytes]:
+    """The coded (or stored) bytes of every block of a one-stream file."""
+    params, at = fmt.read_stream_header(packed)
+    bodies = []
+    while True:
+        block, size = fmt.read_block_header(packed[at:], params)
+        if block.end:
+            return bodies
+        bodies.append(packed[at + size : at + size + block.csize])
+        at += size + block.csize
+
+
+@pytest.mark.parametrize("name", sorted(read_manifest(KEPT[2, 5])))
+def test_plain_method_codes_as_model_5(name: str) -> None:
+    """Method 0 of this engine is model 5: compressing a format-2 golden
+    file's input with ``modes=0`` gives the same coded blocks under the
+    format-3 headers."""
+    row = read_manifest(KEPT[2, 5])[name]
+    packed = midicoth.compress(
+        INPUTS[row["input"]](),
+        memory_mib=int(row["memory_mib"]),
+        stages=int(row["stages"]),
+        block_size=int(row["block_size"]) or None,
+        modes=0,
+    )
+    assert block_bodies(packed) == block_bodies((KEPT[2, 5] / name).read_bytes())
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@
  *
  *   mdc_raw MEMORY_MIB STAGES < input > coded
  *
- * It codes stdin as one segment, writes the coded bytes to stdout, then
- * decodes them again (in small pieces, to exercise the streaming path) and
- * exits 3 if the round trip differs.
+ * It codes stdin as one segment in the mode the analyser chooses for it
+ * (applying the x86 transform if chosen), writes the coded bytes to
+ * stdout, then decodes them again (in small pieces, to exercise the
+ * streaming path) and exits 3 if the round trip differs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "mdc_raw: out of memory or bad parameters\n");
         return 1;
     }
+    unsigned mode, period;
+    if (mdc_analyse(data, len, stages, MDC_MODE_ALL, &mode, &period) != 0 ||
+        mdc_set_mode(enc, mode, period) != 0 || mdc_set_mode(dec, mode, period) != 0)
+        return 5;
+    if (mode & MDC_MODE_X86)
+        mdc_x86_encode(data, len);
     size_t consumed, clen = mdc_encode(enc, data, len, &consumed, coded, cap);
     clen += mdc_encode_end(enc, coded + clen);
     if (consumed != len)

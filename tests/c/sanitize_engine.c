@@ -8,9 +8,13 @@
  * Part 1, round trips: inputs of many shapes (empty, one byte, all 256
  * values, runs, random, text-like, records, mixtures) under many stage sets
  * and two budgets, coded in pieces of varied sizes and decoded with varied
- * hand-over and output sizes; solid engines code several segments in a row.
- * Every decoded byte must equal the input and every segment must pass the
- * coder's end check.
+ * hand-over and output sizes; solid engines code several segments in a row,
+ * each in a mode drawn at random (record by a period or by lines, sparse,
+ * x86, mixtures), and now and then one is taken as a stored block
+ * (mdc_learn on the decoder's side). Every decoded byte must equal the
+ * input and every segment must pass the coder's end check. The analyser
+ * must choose a valid mode for every input, and the x86 transform must
+ * undo itself at every length.
  *
  * Part 2, damaged segments (the decoder must survive anything): for valid
  * segments, every truncation, bit flips (all of them for short segments),
@@ -114,13 +118,31 @@ static void round_trip(const uint8_t *data, size_t len, unsigned memory, unsigne
     for (int s = 0; s < segments; s++) {
         const uint8_t *part = data + cut_at[s];
         size_t part_len = cut_at[s + 1] - cut_at[s], coded_len;
+        /* a random mode: record by lines or by a period (up to the largest), sparse, x86 */
+        unsigned mode = (unsigned)harness_below(&rng_state, MDC_MODE_ALL + 1), period = 0;
+        if (mode & MDC_MODE_RECORD && harness_below(&rng_state, 2))
+            period = 1 + (unsigned)(harness_below(&rng_state, 4) ? harness_below(&rng_state, 300)
+                                                                 : MDC_MAX_PERIOD - 1);
+        if (!mdc_mode_valid(mode, period, stages))
+            mode = period = 0;
+        HARNESS_CHECK(mdc_set_mode(enc, mode, period) == 0 && mdc_set_mode(dec, mode, period) == 0,
+                      "a valid mode is taken");
+        HARNESS_CHECK(mdc_set_mode(enc, MDC_MODE_ALL + 1, 0) != 0 &&
+                          mdc_set_mode(enc, MDC_MODE_RECORD, MDC_MAX_PERIOD + 1) != 0 &&
+                          mdc_set_mode(enc, MDC_MODE_SPARSE, 5) != 0,
+                      "an invalid mode is refused");
         static const size_t steps[] = {1, 2, 7, 64, 1000, 1 << 20};
         uint8_t *coded = harness_encode(enc, part, part_len, steps[harness_below(&rng_state, 6)],
                                         &coded_len);
-        size_t hand = 1 + harness_below(&rng_state, 100), cap = 1 + harness_below(&rng_state, 5000);
-        harness_decoded r = harness_decode(dec, coded, coded_len, part_len, hand, cap, part,
-                                           part_len);
-        HARNESS_CHECK(r.matches && r.end_ok && !r.damaged, "round trip");
+        if (harness_below(&rng_state, 4) == 0) {
+            mdc_learn(dec, part, part_len); /* as for a stored block */
+        } else {
+            size_t hand = 1 + harness_below(&rng_state, 100);
+            size_t cap = 1 + harness_below(&rng_state, 5000);
+            harness_decoded r = harness_decode(dec, coded, coded_len, part_len, hand, cap, part,
+                                               part_len);
+            HARNESS_CHECK(r.matches && r.end_ok && !r.damaged, "round trip");
+        }
         free(coded);
         total.segments++;
     }
@@ -128,6 +150,31 @@ static void round_trip(const uint8_t *data, size_t len, unsigned memory, unsigne
     mdc_engine_free(dec);
     total.round_trips++;
     total.bytes += len;
+}
+
+/* The analyser reads only the block and chooses a valid mode; the x86
+ * transform is undone exactly, at every length (a target cut by the end). */
+static void check_analyse_and_x86(const uint8_t *data, size_t len, unsigned stages)
+{
+    unsigned mode = 99, period = 99;
+    uint8_t *block = malloc(len ? len : 1), *copy = malloc(len ? len : 1);
+    HARNESS_CHECK(block && copy, "out of memory");
+    memcpy(block, data, len);
+    HARNESS_CHECK(mdc_analyse(block, len, stages, MDC_MODE_ALL, &mode, &period) == 0 &&
+                      mdc_mode_valid(mode, period, stages),
+                  "the analyser chooses a valid mode");
+    const size_t lengths[] = {0, 1, 4, 5, 6, 9, len / 2, len};
+    for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
+        size_t n = lengths[k] <= len ? lengths[k] : len;
+        for (size_t i = 0; i < n; i++) /* calls with small targets, and noise */
+            block[i] = i % 5 == 0 ? 0xE8 : i % 5 == 4 ? (uint8_t)(data[i] & 1 ? 0xFF : 0) : data[i];
+        memcpy(copy, block, n);
+        mdc_x86_encode(block, n);
+        mdc_x86_decode(block, n);
+        HARNESS_CHECK(memcmp(block, copy, n) == 0, "x86 transform round trip");
+    }
+    free(block);
+    free(copy);
 }
 
 static void part1(int scale)
@@ -141,6 +188,7 @@ static void part1(int scale)
             for (size_t k = 0; k < sizeof stage_sets / sizeof *stage_sets; k++) {
                 /* most sets once; all stages also with two more segments and 32 MiB */
                 size_t len = make_input(shape, buf, max);
+                check_analyse_and_x86(buf, len, stage_sets[k]);
                 round_trip(buf, len, MEMORY, stage_sets[k], 1);
                 if (stage_sets[k] == MDC_ALL_STAGES) {
                     round_trip(buf, len, MEMORY, MDC_ALL_STAGES, 3);

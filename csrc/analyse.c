@@ -1,0 +1,204 @@
+/*
+ * analyse — a cheap look at a block that chooses its mode (midicoth.h).
+ *
+ * Each structure model costs time on every byte it runs and can only gain
+ * where the data has its kind of structure, so a block gets those whose
+ * statistics say it has:
+ *   - the record period: the distance at which equal byte pairs recur most
+ *     often (a table's row, an image's row, a record's size), kept when a
+ *     byte equals the byte one period back clearly more often than it
+ *     equals the bytes just before it;
+ *   - lines: text whose lines line up (a byte equals the one above it in
+ *     the previous line far more often than prose's lines do);
+ *   - sparse: binary data (few text bytes) whose bytes repeat at 2, 4 or 8
+ *     back more often than at 1, as in arrays of 16-, 32- or 64-bit numbers;
+ *   - x86: many E8/E9 opcodes followed by small 32-bit displacements.
+ * All counts are integers: the choice is the same on every machine.
+ */
+#include <stdlib.h>
+
+#include "midicoth.h"
+#include "record.h"
+
+#define CANDIDATES 8      /* distances looked at closely */
+#define MIN_BLOCK 512     /* smaller blocks keep mode 0 */
+
+typedef struct {
+    size_t n;
+    uint64_t text;          /* bytes of text: tab, newline, CR, space .. '~' */
+    uint64_t e8, e8_small;  /* E8/E9 opcodes; those followed by a small displacement */
+    uint32_t period;        /* best record period found, 0 if none */
+    uint64_t same_period;   /* bytes equal to the byte one period back */
+    uint64_t same_last;     /* bytes equal to the last byte */
+    uint64_t same_sparse;   /* the most bytes equal to the byte 2, 4 or 8 back */
+    uint64_t same_line;     /* bytes equal to the byte above in the previous line */
+    uint64_t line_bytes;    /* bytes that have a byte above in the previous line */
+} block_stats;
+
+static uint64_t same_at(const uint8_t *in, size_t n, size_t d)
+{
+    uint64_t same = 0;
+    for (size_t i = d; i < n; i++)
+        same += in[i] == in[i - d];
+    return same;
+}
+
+/* The period: among the distances at which byte pairs recur most often,
+ * the one where single bytes agree most. Returns 0 without memory. */
+static int find_period(const uint8_t *in, size_t n, block_stats *s)
+{
+    uint32_t *last = calloc(65536, sizeof(uint32_t));
+    uint32_t *count = calloc(MDC_MAX_PERIOD + 1, sizeof(uint32_t));
+    if (!last || !count) {
+        free(last);
+        free(count);
+        return -1;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t pair = (uint32_t)in[i - 1] << 8 | in[i];
+        /* runs of one byte say nothing about rows */
+        if (in[i] != in[i - 1] && last[pair]) {
+            size_t d = i - (last[pair] - 1);
+            if (d <= MDC_MAX_PERIOD)
+                count[d]++;
+        }
+        last[pair] = (uint32_t)i + 1;
+    }
+    uint32_t cand[CANDIDATES] = {0};
+    for (uint32_t d = 2; d <= MDC_MAX_PERIOD && d < n / 4; d++) {
+        if (!count[d])
+            continue;
+        int k = CANDIDATES;
+        while (k > 0 && (cand[k - 1] == 0 || count[d] > count[cand[k - 1]]))
+            k--;
+        if (k < CANDIDATES) {
+            for (int j = CANDIDATES - 1; j > k; j--)
+                cand[j] = cand[j - 1];
+            cand[k] = d;
+        }
+    }
+    for (int k = 0; k < CANDIDATES && cand[k]; k++) {
+        uint64_t same = same_at(in, n, cand[k]);
+        /* a multiple of the period agrees about as well: keep the shortest */
+        if (same * 64 > s->same_period * 65 ||
+            (s->period && s->period % cand[k] == 0 && same * 64 > s->same_period * 62)) {
+            s->period = cand[k];
+            s->same_period = same;
+        }
+    }
+    free(last);
+    free(count);
+    return 0;
+}
+
+static void line_stats(const uint8_t *in, size_t n, block_stats *s)
+{
+    size_t line = 0, prev = 0, have_prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t col = i - line;
+        if (have_prev && prev + col < line) {
+            s->line_bytes++;
+            s->same_line += in[i] == in[prev + col];
+        }
+        if (in[i] == '\n') {
+            prev = line;
+            line = i + 1;
+            have_prev = 1;
+        }
+    }
+}
+
+static void byte_stats(const uint8_t *in, size_t n, block_stats *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = in[i];
+        s->text += (c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t';
+        if ((c & 0xFE) == 0xE8 && i + 4 < n) {
+            s->e8++;
+            s->e8_small += in[i + 4] == 0 || in[i + 4] == 0xFF;
+        }
+    }
+    s->same_last = same_at(in, n, 1);
+}
+
+/* What only binary data needs: the best of 2, 4 and 8 back. */
+static void sparse_stats(const uint8_t *in, size_t n, block_stats *s)
+{
+    for (size_t d = 2; d <= 8; d *= 2) {
+        uint64_t same = same_at(in, n, d);
+        s->same_sparse = same > s->same_sparse ? same : s->same_sparse;
+    }
+}
+
+int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed,
+                unsigned *mode, unsigned *period)
+{
+    block_stats s = {0};
+    s.n = len;
+    *mode = 0;
+    *period = 0;
+    if (len < MIN_BLOCK)
+        return 0;
+    byte_stats(in, len, &s);
+    int text = s.text * 10 >= len * 9;
+    if (text)
+        line_stats(in, len, &s);
+    int lines = s.line_bytes * 2 > len;
+    /* text without lines may still be records (a database of text fields) */
+    if (!text || !lines) {
+        sparse_stats(in, len, &s);
+        if (find_period(in, len, &s) != 0)
+            return -1;
+    }
+    /* bytes that agree with no neighbour more often than chance are
+     * compressed or random: no structure model can help */
+    int noise = s.same_last * 128 < len && s.same_sparse * 128 < len && s.same_period * 128 < len;
+    /* a period the byte one row up agrees at clearly more often than the
+     * last byte; one of 8 bytes or fewer (sparse contexts see those
+     * fields too) only when it agrees far more often (records of two
+     * 32-bit numbers, where the byte 4 back is the other number's) */
+    int rows = s.period > 8 ? s.same_period * 20 > s.same_last * 21
+                            : s.period > 4 && s.same_period > s.same_last * 8;
+    /* code: its operands are fields, so sparse contexts come along */
+    int code = s.e8 * 256 > len && s.e8_small * 2 > s.e8;
+    unsigned m = 0, p = 0;
+    if (noise)
+        m = 0;
+    else if (code)
+        m = MDC_MODE_X86 | MDC_MODE_SPARSE;
+    else if (text && lines) {
+        if (s.same_line * 5 > s.line_bytes)
+            m = MDC_MODE_RECORD; /* by lines */
+    } else if (allowed & MDC_MODE_RECORD && rows) {
+        m = MDC_MODE_RECORD;
+        p = s.period;
+    } else if (allowed & MDC_MODE_SPARSE && !text && s.same_sparse * 10 > s.same_last * 9)
+        m = MDC_MODE_SPARSE;
+    m &= allowed;
+    if (!mdc_mode_valid(m, m & MDC_MODE_RECORD ? p : 0, stages))
+        m &= MDC_MODE_X86;
+    *mode = m;
+    *period = m & MDC_MODE_RECORD ? p : 0;
+    return 0;
+}
+
+#ifdef MDC_ANALYSE_TRACE
+#include <stdio.h>
+void mdc_analyse_trace(const uint8_t *in, size_t len);
+void mdc_analyse_trace(const uint8_t *in, size_t len)
+{
+    block_stats s = {0};
+    s.n = len;
+    byte_stats(in, len, &s);
+    sparse_stats(in, len, &s);
+    find_period(in, len, &s);
+    line_stats(in, len, &s);
+    fprintf(stderr,
+            "n=%zu text=%.3f e8=%.4f small=%.2f period=%u same_p=%.3f last=%.3f sparse=%.3f "
+            "line=%.3f of %.3f\n",
+            len, (double)s.text / len, (double)s.e8 / len,
+            s.e8 ? (double)s.e8_small / s.e8 : 0, s.period, (double)s.same_period / len,
+            (double)s.same_last / len, (double)s.same_sparse / len,
+            s.line_bytes ? (double)s.same_line / s.line_bytes : 0, (double)s.line_bytes / len);
+}
+#endif
