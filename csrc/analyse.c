@@ -1,19 +1,23 @@
 /*
  * analyse — a cheap look at a block that chooses its mode (midicoth.h).
  *
- * Each structure model costs time on every byte it runs and can only gain
- * where the data has its kind of structure, so a block gets those whose
- * statistics say it has:
- *   - the record period: the distance at which equal byte pairs recur most
- *     often (a table's row, an image's row, a record's size), kept when a
- *     byte equals the byte one period back clearly more often than it
- *     equals the bytes just before it;
- *   - lines: text whose lines line up (a byte equals the one above it in
- *     the previous line far more often than prose's lines do);
- *   - sparse: binary data (few text bytes) whose bytes repeat at 2, 4 or 8
- *     back more often than at 1, as in arrays of 16-, 32- or 64-bit numbers;
- *   - x86: many E8/E9 opcodes followed by small 32-bit displacements.
- * All counts are integers: the choice is the same on every machine.
+ * Each structure model costs time on every byte it runs and gains only
+ * where the data has its kind of structure, so a block gets a mode only
+ * when its statistics say so. The counts, all integers (the choice is the
+ * same on every machine):
+ *   - the share of text bytes (tab, newline, CR, space .. '~');
+ *   - E8/E9 opcodes, and those followed by a small 32-bit target;
+ *   - how often a byte equals the last byte, the byte 2, 4 or 8 back, the
+ *     byte one record period back, and the byte above it in the previous
+ *     line;
+ *   - the record period: of the distances at which equal byte pairs (not
+ *     runs) recur most often, the one where single bytes agree most.
+ * The rules, in order: noise (no neighbour agrees more often than chance)
+ * gets nothing; code gets x86 with sparse contexts; text with lines gets
+ * record mode by lines if its lines line up; other data (and text without
+ * lines) gets record mode if the period agrees clearly more often than the
+ * last byte, else, if binary, sparse mode if 2, 4 or 8 back agree nearly
+ * as often as the last byte. docs/MODEL.md gives the thresholds' reasons.
  */
 #include <stdlib.h>
 
@@ -24,7 +28,6 @@
 #define MIN_BLOCK 512     /* smaller blocks keep mode 0 */
 
 typedef struct {
-    size_t n;
     uint64_t text;          /* bytes of text: tab, newline, CR, space .. '~' */
     uint64_t e8, e8_small;  /* E8/E9 opcodes; those followed by a small displacement */
     uint32_t period;        /* best record period found, 0 if none */
@@ -134,7 +137,6 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
                 unsigned *mode, unsigned *period)
 {
     block_stats s = {0};
-    s.n = len;
     *mode = 0;
     *period = 0;
     if (len < MIN_BLOCK)
@@ -143,7 +145,7 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     int text = s.text * 10 >= len * 9;
     if (text)
         line_stats(in, len, &s);
-    int lines = s.line_bytes * 2 > len;
+    int lines = s.line_bytes * 3 > len; /* a third of the bytes have a byte above */
     /* text without lines may still be records (a database of text fields) */
     if (!text || !lines) {
         sparse_stats(in, len, &s);
@@ -181,24 +183,3 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     *period = m & MDC_MODE_RECORD ? p : 0;
     return 0;
 }
-
-#ifdef MDC_ANALYSE_TRACE
-#include <stdio.h>
-void mdc_analyse_trace(const uint8_t *in, size_t len);
-void mdc_analyse_trace(const uint8_t *in, size_t len)
-{
-    block_stats s = {0};
-    s.n = len;
-    byte_stats(in, len, &s);
-    sparse_stats(in, len, &s);
-    find_period(in, len, &s);
-    line_stats(in, len, &s);
-    fprintf(stderr,
-            "n=%zu text=%.3f e8=%.4f small=%.2f period=%u same_p=%.3f last=%.3f sparse=%.3f "
-            "line=%.3f of %.3f\n",
-            len, (double)s.text / len, (double)s.e8 / len,
-            s.e8 ? (double)s.e8_small / s.e8 : 0, s.period, (double)s.same_period / len,
-            (double)s.same_last / len, (double)s.same_sparse / len,
-            s.line_bytes ? (double)s.same_line / s.line_bytes : 0, (double)s.line_bytes / len);
-}
-#endif

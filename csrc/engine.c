@@ -356,8 +356,9 @@ static uint64_t binctx_hash(const mdc_engine *e, int k)
  *   record: the byte above with the last byte; the column with the byte
  *           above; the three bytes above (left, above, right); above and
  *           two rows above;
- *   sparse: the byte 2 back; bytes 2-3 back; byte 4 back (in x86 code:
- *           bytes 1 and 3 back); bytes 4 and 8;
+ *   sparse: the byte 2 back; bytes 2-3 back; byte 4 back with the
+ *           position modulo 4 (in x86 code: bytes 1 and 3 back); bytes 4
+ *           and 8;
  *   both:   the first two of each.
  * `hist` holds the last 8 bytes, most recent lowest. */
 static void struct_hashes(mdc_engine *e)
@@ -380,8 +381,8 @@ static void struct_hashes(mdc_engine *e)
          * operand's start) in place of the byte 4 back */
         if (e->mode & MDC_MODE_X86)
             ctx[n++] = struct_ctx(9, h & 255, h >> 16 & 255, 0);
-        else
-            ctx[n++] = struct_ctx(7, h >> 24 & 255, 0, 0);
+        else /* with the position in a 32-bit field (from the stream's start) */
+            ctx[n++] = struct_ctx(7, h >> 24 & 255, 0, 1 + (r->pos & 3));
         ctx[n++] = struct_ctx(8, h >> 24 & 255, h >> 56, 0);
     }
     if (n > STRUCT_MODELS) { /* both: the first two of each */

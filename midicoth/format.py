@@ -258,31 +258,39 @@ def modes_name(modes: int) -> str:
     return "+".join(names) if names else "none"
 
 
+def _parse_flags(
+    text: str, presets: dict[str, int], names: list[tuple[int, str]], every: int, what: str
+) -> int:
+    """The flags ``text`` names: a preset, names joined by ``+`` or ``,``,
+    or the flags as a number (at most ``every``). Raises ValueError."""
+    spec = text.strip().lower()
+    if spec in presets:
+        return presets[spec]
+    if spec.isdigit():
+        flags = int(spec)
+        if flags & ~every:
+            raise ValueError(f"{text!r}: a {what} number is 0 to {every}")
+        return flags
+    bits = {name: bit for bit, name in names}
+    flags = 0
+    for name in re.split(r"[+,]", spec):
+        name = name.strip()
+        if name in presets and presets[name] == 0:
+            continue  # a name for no flag ("ppm": PPM is always on)
+        if name not in bits:
+            known = ", ".join([*presets, *bits])
+            raise ValueError(f"{text!r}: unknown {what} {name!r} (known: {known})")
+        flags |= bits[name]
+    return flags
+
+
 def parse_modes(text: str) -> int:
     """The mode flags that ``text`` names, the inverse of :func:`modes_name`.
 
     ``text`` is ``"all"`` (every method the analyser knows), ``"none"`` (the
     plain model alone), mode names joined by ``+`` or ``,`` (``"record+x86"``),
     or the flags as a number. Raises ValueError for anything else."""
-    spec = text.strip().lower()
-    if spec == "all":
-        return _core.MODE_ALL
-    if spec == "none":
-        return 0
-    if spec.isdigit():
-        modes = int(spec)
-        if modes & ~_core.MODE_ALL:
-            raise ValueError(f"{text!r}: a mode number is 0 to {_core.MODE_ALL}")
-        return modes
-    bits = {name: bit for bit, name in _MODE_NAMES}
-    modes = 0
-    for name in re.split(r"[+,]", spec):
-        name = name.strip()
-        if name not in bits:
-            known = ", ".join(["all", "none", *bits])
-            raise ValueError(f"{text!r}: unknown mode {name!r} (known: {known})")
-        modes |= bits[name]
-    return modes
+    return _parse_flags(text, _MODE_PRESETS, _MODE_NAMES, _core.MODE_ALL, "mode")
 
 
 def method_name(mode: int, period: int = 0, stored: bool = False) -> str:
@@ -304,6 +312,8 @@ def method_name(mode: int, period: int = 0, stored: bool = False) -> str:
     return modes or "plain"
 
 
+_MODE_PRESETS = {"all": _core.MODE_ALL, "none": 0}
+
 # "ppm only" is what stages_name writes for 0.
 _STAGE_PRESETS = {"all": _core.ALL_STAGES, "paper": _core.PAPER_STAGES, "ppm": 0, "ppm only": 0}
 
@@ -315,25 +325,7 @@ def parse_stages(text: str) -> int:
     pipeline alone), ``"ppm"`` (PPM only), stage names joined by ``+`` or
     ``,`` (``"match+mix+apm"``; PPM is always on and may be named too), or
     the bitmask as a number. Raises ValueError for anything else."""
-    spec = text.strip().lower()
-    if spec in _STAGE_PRESETS:
-        return _STAGE_PRESETS[spec]
-    if spec.isdigit():
-        stages = int(spec)
-        if stages & ~_core.ALL_STAGES:
-            raise ValueError(f"{text!r}: a stage number is 0 to {_core.ALL_STAGES}")
-        return stages
-    bits = {name: bit for bit, name in _STAGE_NAMES}
-    stages = 0
-    for name in re.split(r"[+,]", spec):
-        name = name.strip()
-        if name == "ppm":
-            continue
-        if name not in bits:
-            known = ", ".join([*_STAGE_PRESETS, *bits])
-            raise ValueError(f"{text!r}: unknown stage {name!r} (known: {known})")
-        stages |= bits[name]
-    return stages
+    return _parse_flags(text, _STAGE_PRESETS, _STAGE_NAMES, _core.ALL_STAGES, "stage")
 
 
 def memory_mib_valid(memory_mib: int) -> bool:

@@ -259,12 +259,22 @@ def test_solid_stream_is_one_model_in_segments(modes: int) -> None:
     assert midicoth.decompress(packed) == data
 
 
-def test_stage_names_round_trip() -> None:
-    for stages in range(_core.ALL_STAGES + 1):
-        name = fmt.stages_name(stages)
-        assert fmt.parse_stages(name) == stages
-        assert fmt.parse_stages(name.upper().replace("+", ", ")) == stages
-        assert fmt.parse_stages(str(stages)) == stages
+@pytest.mark.parametrize(
+    "name_of, parse, every",
+    [
+        (fmt.stages_name, fmt.parse_stages, _core.ALL_STAGES),
+        (fmt.modes_name, fmt.parse_modes, _core.MODE_ALL),
+    ],
+)
+def test_flag_names_round_trip(name_of, parse, every) -> None:
+    for flags in range(every + 1):
+        name = name_of(flags)
+        assert parse(name) == flags
+        assert parse(name.upper().replace("+", ", ")) == flags
+        assert parse(str(flags)) == flags
+
+
+def test_stage_names() -> None:
     assert fmt.parse_stages("all") == _core.ALL_STAGES
     assert fmt.parse_stages("paper") == _core.PAPER_STAGES
     assert fmt.parse_stages("ppm+match") == _core.STAGE_MATCH
@@ -795,12 +805,7 @@ def test_flipped_method_with_a_valid_check_fails(flip: int, threads: int) -> Non
                 midicoth.decompress(damaged, threads=threads)
 
 
-def test_modes_names_round_trip() -> None:
-    for modes in range(_core.MODE_ALL + 1):
-        name = fmt.modes_name(modes)
-        assert fmt.parse_modes(name) == modes
-        assert fmt.parse_modes(name.upper().replace("+", ", ")) == modes
-        assert fmt.parse_modes(str(modes)) == modes
+def test_modes_names() -> None:
     assert fmt.parse_modes("all") == _core.MODE_ALL
     assert fmt.parse_modes("none") == 0
     assert fmt.parse_modes("record+x86") == RECORD | X86
