@@ -22,7 +22,6 @@
 #include <stdlib.h>
 
 #include "midicoth.h"
-#include "record.h"
 
 #define CANDIDATES 8      /* distances looked at closely */
 #define MIN_BLOCK 512     /* smaller blocks keep mode 0 */
@@ -47,7 +46,8 @@ static uint64_t same_at(const uint8_t *in, size_t n, size_t d)
 }
 
 /* The period: among the distances at which byte pairs recur most often,
- * the one where single bytes agree most. Returns 0 without memory. */
+ * the one where single bytes agree most. Returns -1 if its two tables
+ * (about 384 KiB) cannot be had, else 0. */
 static int find_period(const uint8_t *in, size_t n, block_stats *s)
 {
     uint32_t *last = calloc(65536, sizeof(uint32_t));
@@ -124,7 +124,7 @@ static void byte_stats(const uint8_t *in, size_t n, block_stats *s)
     s->same_last = same_at(in, n, 1);
 }
 
-/* What only binary data needs: the best of 2, 4 and 8 back. */
+/* The best agreement at 2, 4 or 8 back (not needed for text with lines). */
 static void sparse_stats(const uint8_t *in, size_t n, block_stats *s)
 {
     for (size_t d = 2; d <= 8; d *= 2) {

@@ -74,7 +74,7 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period);
 
 /* Look at one block and choose its mode (a subset of `allowed` valid for
  * `stages`) and record period. Reads the block a few times; allocates
- * about 256 KiB, returns -1 if that fails. */
+ * about 384 KiB, returns -1 if that fails. */
 int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed,
                 unsigned *mode, unsigned *period);
 
