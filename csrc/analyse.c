@@ -21,6 +21,7 @@
  */
 #include <stdlib.h>
 
+#include "common.h"
 #include "midicoth.h"
 
 #define CANDIDATES 8      /* distances looked at closely */
@@ -115,7 +116,7 @@ static void byte_stats(const uint8_t *in, size_t n, block_stats *s)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t c = in[i];
-        s->text += (c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t';
+        s->text += mdc_is_text(c);
         if ((c & 0xFE) == 0xE8 && i + 4 < n) {
             s->e8++;
             s->e8_small += in[i + 4] == 0 || in[i + 4] == 0xFF;
@@ -164,9 +165,9 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     /* code: its operands are fields, so sparse contexts come along */
     int code = s.e8 * 256 > len && s.e8_small * 2 > s.e8;
     unsigned m = 0, p = 0;
-    if (noise)
-        m = 0;
-    else if (code)
+    if (noise) {
+        /* mode 0 */
+    } else if (code)
         m = MDC_MODE_X86 | MDC_MODE_SPARSE;
     else if (text && lines) {
         if (s.same_line * 5 > s.line_bytes)

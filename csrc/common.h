@@ -81,6 +81,13 @@ static inline size_t mdc_reduce(uint64_t hash, size_t n)
     return (size_t)(((hash >> 32) * (uint64_t)n) >> 32);
 }
 
+/* 1 for a byte of text: tab, newline, CR, space .. '~' (the analyser's
+ * text share and the engine's recent one count the same bytes). */
+static inline int mdc_is_text(int c)
+{
+    return (c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t';
+}
+
 /* floor(log2(x)) for x > 0, portable and exact. */
 static inline int mdc_ilog2(uint64_t x)
 {

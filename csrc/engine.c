@@ -185,7 +185,7 @@ struct mdc_engine {
     stretch_table stretch;
     binctx binctx[BINCTX_MODELS];
     uint64_t binctx_next[BINCTX_MODELS]; /* their contexts for the next byte */
-    unsigned mode, period;               /* this segment's (mdc_set_mode) */
+    unsigned mode;                       /* this segment's (mdc_set_mode; its period is record's) */
     int structs;                         /* structure models in use: 0..STRUCT_MODELS */
     record_model record;
     uint32_t text_share;                 /* recent text bytes' share, 16-bit (update) */
@@ -327,7 +327,7 @@ static MDC_INLINE uint64_t struct_ctx(uint64_t kind, uint64_t a, uint64_t b, uin
  * little. */
 static MDC_INLINE int binary_structure(const mdc_engine *e)
 {
-    return e->period || (e->mode & MDC_MODE_X86) ||
+    return e->record.period || (e->mode & MDC_MODE_X86) ||
            (e->mode & MDC_MODE_SPARSE && e->text_share < TEXT_SHARE_BINARY);
 }
 
@@ -344,7 +344,7 @@ static uint64_t binctx_hash(const mdc_engine *e, int k)
     if (binary_structure(e)) {
         uint64_t h = e->hist;
         const record_model *r = &e->record;
-        return e->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
+        return r->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
                          : struct_ctx(11, h >> 16 & 255, h >> 24 & 255, 0);
     }
     const word_model *w = &e->word;
@@ -411,7 +411,6 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
     if (!mdc_mode_valid(mode, period, e->stages))
         return -1;
     e->mode = mode;
-    e->period = period;
     if (e->stages & MDC_STAGE_MIX) {
         record_set_period(&e->record, period);
         struct_hashes(e);
@@ -742,8 +741,7 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
         record_update(&e->record, c);
         /* a moving share of text bytes over about the last 256: each byte
          * moves it 1/256 of the way to 65536 (text) or 0 */
-        e->text_share += 256u * ((c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t') -
-                         (e->text_share >> 8);
+        e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
         if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
             struct_hashes(e);
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);

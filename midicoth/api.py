@@ -594,10 +594,7 @@ class MidicothDecompressor:
         if decoder is not None:
             if not block.stored:
                 decoder.start_segment(block.usize)
-            try:
-                decoder.set_mode(block.mode, block.period)
-            except ValueError as exc:
-                raise MidicothError(f"{self._where()}: {exc}") from None
+            decoder.set_mode(block.mode, block.period)  # _check_method made it valid
         self._state = _BLOCK_STORED if block.stored else _BLOCK_DATA
 
     def _decode_some(self, room: int) -> tuple[bytes, bool] | None:
@@ -648,9 +645,8 @@ class MidicothDecompressor:
     def _end_block(self) -> None:
         """Check the block just completed; data held back are made ready to return."""
         held = self._held
-        if held is not None:
-            if self._block.mode & _core.MODE_X86:
-                _core.x86_decode(held)
+        if held is not None:  # an x86 block: the transform is undone over all of it
+            _core.x86_decode(held)
             self._block_crc = zlib.crc32(held, self._block_crc)
         if self._block_crc & 0xFFFFFFFF != self._block.crc:
             raise MidicothError(f"{self._where()} is damaged or out of place (checksum mismatch)")

@@ -134,7 +134,6 @@ _CHECK16 = 2  # bytes of a header check
 _USIZE_BYTES = _varint_size(MAX_BLOCK_SIZE)  # 4
 _CSIZE_BYTES = _varint_size(MAX_BLOCK_SIZE * _core.MAX_EXPANSION + 8)  # 5
 _TOTAL_BYTES = _varint_size(_TOTAL_LIMIT - 1)  # 10
-_MIN_PERIOD = 0  # a record period is 0 (rows are lines) or 1 … MAX_PERIOD bytes
 _PERIOD_BYTES = _varint_size(_core.MAX_PERIOD)  # at most 3
 assert _PERIOD_BYTES <= 3 and _core.MODE_ALL & METHOD_STORED == 0
 
@@ -549,8 +548,8 @@ def pack_block_header(
     if mode < 0 or mode & ~_core.MODE_ALL:
         raise ValueError(f"mode must be a combination of the MODE_* flags, not {mode:#x}")
     if mode & _core.MODE_RECORD:
-        if not _MIN_PERIOD <= period <= _core.MAX_PERIOD:
-            raise ValueError(f"a record period is {_MIN_PERIOD} … {_core.MAX_PERIOD}, not {period}")
+        if not 0 <= period <= _core.MAX_PERIOD:  # 0: rows are lines
+            raise ValueError(f"a record period is 0 … {_core.MAX_PERIOD}, not {period}")
     elif period:
         raise ValueError(f"a period is given only with MODE_RECORD, not with mode {mode:#x}")
     if stored and csize != usize:
@@ -628,10 +627,9 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
     mode, stored = method & ~METHOD_STORED, bool(method & METHOD_STORED)
     if mode & ~_core.MODE_ALL:
         raise MidicothError(f"block uses a method this midicoth does not know ({method:#04x})")
-    if mode & _core.MODE_RECORD and not _MIN_PERIOD <= period <= _core.MAX_PERIOD:
+    if mode & _core.MODE_RECORD and period > _core.MAX_PERIOD:
         raise MidicothError(
-            f"block declares an invalid record period "
-            f"({period}; {_MIN_PERIOD} … {_core.MAX_PERIOD})"
+            f"block declares an invalid record period ({period}; 0 … {_core.MAX_PERIOD})"
         )
     if stored:
         if csize != usize:
