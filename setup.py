@@ -24,6 +24,8 @@ else:
 core = Extension(
     "midicoth._core",
     sources=["midicoth/_core.pyx"] + sorted(glob.glob("csrc/*.c")),
+    # the headers: a change to one rebuilds the extension
+    depends=sorted(glob.glob("csrc/*.h")),
     include_dirs=["csrc"],
     extra_compile_args=compile_args,
 )

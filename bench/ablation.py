@@ -24,12 +24,13 @@ costs, not a speed benchmark (use ``python -m bench`` for that).
 from __future__ import annotations
 
 import csv
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from bench.inputs import Input
 from bench.report import DASH, table
@@ -258,7 +259,7 @@ def _gain_table(rows: Sequence[Row], inputs: Sequence[Input], configs: list[str]
     for name, group in groups:
         sizes = [sum(by[(i.key, c)] for i in group) for c in configs]
         cells = [name]
-        for before, after in zip(sizes, sizes[1:]):
+        for before, after in itertools.pairwise(sizes):
             cells.append(f"{100.0 * (before - after) / before:+.2f} %" if before else DASH)
         cells.append(f"{100.0 * (sizes[0] - sizes[-1]) / sizes[0]:+.2f} %" if sizes[0] else DASH)
         body.append(cells)

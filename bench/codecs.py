@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import importlib
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 Transform = Callable[[bytes], bytes]
 

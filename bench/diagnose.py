@@ -21,9 +21,9 @@ pattern changes with file size).
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench.inputs import Input
 from bench.report import DASH, table

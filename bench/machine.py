@@ -57,7 +57,7 @@ def describe(argv: list[str], prog: str = "python -m bench") -> list[str]:
     """Markdown bullet lines: command, machine, OS, Python, date."""
     mem = memory_gib()
     mem_text = f", {mem:.0f} GiB RAM" if mem else ""
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [
         f"- Command: `{command_line(argv, prog)}`",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs{mem_text}",

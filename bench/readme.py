@@ -8,9 +8,8 @@ is no README, nothing is written.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable
 
 from bench.compare import Measurement
 from bench.report import distinct, inputs_of, per_file_table, sets_of, summary_table

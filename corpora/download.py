@@ -33,9 +33,9 @@ import tarfile
 import tempfile
 import urllib.request
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 if __package__ in (None, ""):  # run as a script: python corpora/download.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

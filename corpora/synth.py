@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterator
-from typing import Callable
+from collections.abc import Callable, Iterator
 
 DEFAULT_SIZE = 1 << 16
 

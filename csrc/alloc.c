@@ -15,7 +15,7 @@
  * it, rounding up to whole pages would waste more than that saves. */
 #define MAP_THRESHOLD (1u << 16)
 
-void *mdc_table_alloc(size_t bytes)
+void *mdc_table_alloc(size_t bytes, int huge_pages)
 {
 #ifdef MDC_USE_MMAP
     if (bytes >= MAP_THRESHOLD) {
@@ -23,11 +23,13 @@ void *mdc_table_alloc(size_t bytes)
         if (p == MAP_FAILED)
             return NULL;
 #ifdef MADV_HUGEPAGE
-        madvise(p, bytes, MADV_HUGEPAGE);
+        if (huge_pages)
+            madvise(p, bytes, MADV_HUGEPAGE);
 #endif
         return p;
     }
 #endif
+    (void)huge_pages;
     return calloc(bytes ? bytes : 1, 1);
 }
 

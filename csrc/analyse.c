@@ -26,7 +26,16 @@
 
 #define CANDIDATES 8      /* distances looked at closely */
 #define MIN_BLOCK 512     /* smaller blocks keep mode 0 */
+/* The most bytes of a block looked at: a longer one is judged by its
+ * start (the container's blocks are at most 64 MiB). It bounds every
+ * count below, so that positions fit find_period's 32-bit table and the
+ * products of the rules fit 64 bits whatever size_t is. A test may build
+ * with a smaller one. */
+#ifndef ANALYSE_MAX_BYTES
+#define ANALYSE_MAX_BYTES (1u << 30)
+#endif
 
+/* Every count is at most the bytes looked at (ANALYSE_MAX_BYTES). */
 typedef struct {
     uint64_t text;          /* bytes of text: tab, newline, CR, space .. '~' */
     uint64_t e8, e8_small;  /* E8/E9 opcodes; those followed by a small displacement */
@@ -51,6 +60,8 @@ static uint64_t same_at(const uint8_t *in, size_t n, size_t d)
  * (about 384 KiB) cannot be had, else 0. */
 static int find_period(const uint8_t *in, size_t n, block_stats *s)
 {
+    /* last: 1 + the position of each pair's last occurrence (exact, n <=
+     * ANALYSE_MAX_BYTES); count: pairs a distance apart, at most n */
     uint32_t *last = calloc(65536, sizeof(uint32_t));
     uint32_t *count = calloc(MDC_MAX_PERIOD + 1, sizeof(uint32_t));
     if (!last || !count) {
@@ -142,8 +153,10 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     *period = 0;
     if (len < MIN_BLOCK)
         return 0;
+    if (len > ANALYSE_MAX_BYTES)
+        len = ANALYSE_MAX_BYTES;
     byte_stats(in, len, &s);
-    int text = s.text * 10 >= len * 9;
+    int text = s.text * 10 >= (uint64_t)len * 9;
     if (text)
         line_stats(in, len, &s);
     int lines = s.line_bytes * 3 > len; /* a third of the bytes have a byte above */

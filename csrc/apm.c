@@ -10,7 +10,7 @@ size_t apm_size(uint32_t contexts)
 int apm_init(apm *a, uint32_t contexts)
 {
     a->contexts = contexts;
-    a->t = mdc_table_alloc(apm_size(contexts));
+    a->t = mdc_table_alloc(apm_size(contexts), 1);
     return a->t ? 0 : -1;
 }
 

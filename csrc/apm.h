@@ -11,7 +11,9 @@
  * exact both ways: zeroed memory is a fresh map, so a map of any size
  * starts as untouched zero pages with no initialising pass.
  *
- * Memory: contexts * 33 uint16.
+ * Memory: contexts * 33 uint16. A knot is a 16-bit probability that each
+ * update moves part of the way to 0 or 65535, never past: no count, so
+ * nothing to bound however long the stream.
  */
 #ifndef MDC_APM_H
 #define MDC_APM_H

@@ -16,12 +16,12 @@ size_t binctx_size(size_t bytes)
     return pairs_for(bytes) * PAIR_BYTES;
 }
 
-int binctx_init(binctx *b, size_t bytes, uint32_t limit)
+int binctx_init(binctx *b, size_t bytes, uint32_t limit, int huge_pages)
 {
     MDC_ASSERT(limit >= 1 && limit <= BINCTX_MAX_LIMIT);
     b->limit = limit;
     b->pairs = pairs_for(bytes);
-    b->t = mdc_table_alloc(b->pairs * PAIR_BYTES);
+    b->t = mdc_table_alloc(b->pairs * PAIR_BYTES, huge_pages);
     b->nib[0] = b->nib[1] = b->t;
     b->hash = 0;
     return b->t ? 0 : -1;

@@ -23,7 +23,7 @@
 
 typedef struct {
     uint16_t *t;       /* 16 * slots entries */
-    size_t pairs;      /* slot pairs */
+    size_t pairs;      /* slot pairs: < 2^26 at the largest budget (mdc_reduce) */
     uint64_t hash;     /* this byte's context */
     uint64_t low[2];   /* the low nibble's two possible contexts (binctx_prefetch_low) */
     uint16_t *nib[2];  /* this byte's slots: high nibble, low nibble */
@@ -33,7 +33,7 @@ typedef struct {
 
 #define BINCTX_MAX_LIMIT 15
 
-int binctx_init(binctx *b, size_t bytes, uint32_t limit);
+int binctx_init(binctx *b, size_t bytes, uint32_t limit, int huge_pages);
 void binctx_free(binctx *b);
 size_t binctx_size(size_t bytes);
 

@@ -11,6 +11,9 @@
  * pin a value inside the range; the decoder reads zeros past the segment's
  * end, so those bytes suffice. Reading and writing go through a caller's
  * buffer; the caller guarantees room (CODER_MAX_BYTES_PER_BIT per bit).
+ *
+ * It counts nothing: a segment of any length is coded in the same 32-bit
+ * range, so its state has no bound to reach.
  */
 #ifndef MDC_CODER_H
 #define MDC_CODER_H
@@ -76,7 +79,9 @@ static inline int coder_flush(const coder_state *c, uint8_t *out)
 typedef struct {
     const uint8_t *in;
     size_t len;
-    size_t pos; /* may pass len: bytes past the end read as 0 */
+    size_t pos; /* may pass len: bytes past the end read as 0 (by 36 at most:
+                   engine.c stops a segment read more than 3 bytes past its end,
+                   checking after each byte, which reads 32 at most) */
 } coder_input;
 
 static inline uint32_t coder_next(coder_input *in)

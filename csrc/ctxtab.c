@@ -19,10 +19,10 @@ size_t ctxtab_size(size_t bytes)
     return buckets_for(bytes) * BUCKET_BYTES;
 }
 
-int ctxtab_init(ctxtab *t, size_t bytes)
+int ctxtab_init(ctxtab *t, size_t bytes, int huge_pages)
 {
     t->buckets = buckets_for(bytes);
-    t->slots = mdc_table_alloc(t->buckets * BUCKET_BYTES);
+    t->slots = mdc_table_alloc(t->buckets * BUCKET_BYTES, huge_pages);
     return t->slots ? 0 : -1;
 }
 

@@ -24,8 +24,8 @@
 
 typedef struct {
     uint32_t check;             /* hash tag, 0 = empty */
-    uint16_t total;             /* sum of cnt[0..nsym) */
-    uint8_t nsym;               /* distinct symbols held */
+    uint16_t total;             /* sum of cnt[0..nsym): at most 255 * CTX_SLOT_SYMS */
+    uint8_t nsym;               /* distinct symbols held: 0..CTX_SLOT_SYMS */
     uint8_t spare;
     uint8_t sym[CTX_SLOT_SYMS];
     uint8_t cnt[CTX_SLOT_SYMS]; /* 1..255 */
@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct {
     ctx_slot *slots;
-    size_t buckets;
+    size_t buckets; /* < 2^24 at the largest budget: mdc_reduce needs < 2^32 */
 } ctxtab;
 
 /* A model's context hashes, orders `lo` to `hi` in steps of `step`, for
@@ -86,7 +86,7 @@ static MDC_INLINE void ctxtab_prefetch(const ctxtab *t, uint64_t hash)
 }
 
 /* Allocates about `bytes` (at least one bucket). Returns 0, or -1 on OOM. */
-int ctxtab_init(ctxtab *t, size_t bytes);
+int ctxtab_init(ctxtab *t, size_t bytes, int huge_pages);
 void ctxtab_free(ctxtab *t);
 /* Bytes ctxtab_init(bytes) allocates. */
 size_t ctxtab_size(size_t bytes);

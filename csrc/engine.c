@@ -174,8 +174,9 @@ static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
 struct mdc_engine {
     unsigned memory_mib, stages;
     uint64_t hist, hist_hi; /* the last 16 bytes, most recent lowest */
-    uint64_t nbytes;        /* bytes modelled */
-    uint64_t settled_nodes; /* nodes that took the short path */
+    uint64_t nbytes;        /* bytes modelled, saturating at UINT64_MAX */
+    uint64_t settled_nodes; /* nodes that took the short path (8 a byte at most:
+                               wraps after 2^61 bytes, out of reach; diagnostics) */
 
     ppm_model ppm;
     match_model match;
@@ -188,7 +189,8 @@ struct mdc_engine {
     unsigned mode;                       /* this segment's (mdc_set_mode; its period is record's) */
     int structs;                         /* structure models in use: 0..STRUCT_MODELS */
     record_model record;
-    uint32_t text_share;                 /* recent text bytes' share, 16-bit (update) */
+    uint32_t text_share;                 /* recent text bytes' share, 16-bit (update):
+                                            0 .. 65536 */
     binctx sbin[STRUCT_MODELS];          /* the structure models' binary contexts */
     uint64_t sbin_next[STRUCT_MODELS];
     mixer mix_level, mix_node;
@@ -206,12 +208,16 @@ struct mdc_engine {
     coder_state coder;
     int segment_open;       /* encoder: bits coded since the last flush */
     int started;            /* decoder: coder primed for this segment */
-    uint64_t remaining;     /* decoder: bytes of the segment still to come */
-    uint64_t overrun;       /* decoder: zero bytes read past the segment's end */
+    uint64_t remaining;     /* decoder: bytes of the segment still to come (counts down
+                               to 0, where decoding stops) */
+    uint64_t overrun;       /* decoder: zero bytes read past the segment's end; past 3
+                               the segment is damaged and decoding stops, so it stays
+                               at most 4 + DECODE_LOOKAHEAD (the coder's start, one byte) */
     int damaged;            /* decoder: read past what any encoder writes */
 
     float *cost;            /* -log2(p / 65536) for p = 0..65535, when measuring */
-    double ideal_bits;
+    double ideal_bits;      /* diagnostics: a sum of 2^35 costs (4 GiB) is off by
+                               a few parts in a million at most */
 };
 
 typedef struct {
@@ -422,10 +428,22 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
     return 0;
 }
 
-mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
+/* Huge pages (alloc.h) pay from one input byte per this many bytes of
+ * budget: below it most of the tables' 2 MiB pages would be faulted in for
+ * a few lines each, and the first touches cost more than the TLB saves. */
+#define HUGE_PAGE_BUDGET_PER_BYTE 64u
+/* Up to this budget the tables take huge pages whatever the input: a few
+ * hundred bytes touch most of their 4 KiB pages already, and faulting the
+ * whole budget in 2 MiB at a time is the cheaper way there. */
+#define HUGE_PAGE_SMALL_BUDGET_MIB 32u
+
+mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes)
 {
     if (!mdc_params_valid(memory_mib, stages) || !budget_fits(memory_mib))
         return NULL;
+    uint64_t budget = (uint64_t)memory_mib << 20;
+    int huge = memory_mib <= HUGE_PAGE_SMALL_BUDGET_MIB || expected_bytes == MDC_SIZE_UNKNOWN ||
+               expected_bytes >= budget / HUGE_PAGE_BUDGET_PER_BYTE;
     mdc_engine *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
@@ -433,28 +451,28 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
     e->stages = stages;
     coder_reset(&e->coder);
     layout l = layout_for(memory_mib);
-    int fail = ppm_init(&e->ppm, l.ppm) != 0;
+    int fail = ppm_init(&e->ppm, l.ppm, huge) != 0;
     if (stages & MDC_STAGE_MATCH)
-        fail |= match_init(&e->match, l.ring_bits, l.match_bits) != 0;
+        fail |= match_init(&e->match, l.ring_bits, l.match_bits, huge) != 0;
     if (stages & MDC_STAGE_WORD)
-        fail |= word_init(&e->word, l.word) != 0;
+        fail |= word_init(&e->word, l.word, huge) != 0;
     if (stages & MDC_STAGE_HIGHCTX)
         fail |= highctx_init(&e->highctx, l.highctx,
                              stages & MDC_STAGE_MIX ? HIGHCTX_MIXED_MAX_ORDER : HIGHCTX_MAX_ORDER,
-                             stages & MDC_STAGE_MIX ? HIGHCTX_MIXED_STEP : 1) != 0;
+                             stages & MDC_STAGE_MIX ? HIGHCTX_MIXED_STEP : 1, huge) != 0;
     if (stages & MDC_STAGE_TWEEDIE)
         fail |= tweedie_init(&e->tweedie,
                              stages & MDC_STAGE_MIX ? TWEEDIE_MIXED_STEPS : TWD_STEPS) != 0;
     if (stages & MDC_STAGE_MIX) {
         for (int k = 0; k < BINCTX_MODELS; k++)
             fail |= binctx_init(&e->binctx[k], k == 0 ? 256 * 17 * 64 : l.binctx,
-                                binctx_limit[k]) != 0;
+                                binctx_limit[k], huge) != 0;
         fail |= mixer_init(&e->mix_level, LEVEL_SETS, MIX_LR) != 0;
         fail |= mixer_init(&e->mix_node, NODE_SETS, MIX_LR) != 0;
         fail |= apm_init(&e->settled_apm, 256 * MATCH_STATES) != 0;
         fail |= record_init(&e->record) != 0;
         for (int k = 0; k < STRUCT_MODELS; k++)
-            fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT) != 0;
+            fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT, huge) != 0;
         for (int i = 0; i < MATCH_ENTRIES; i++)
             e->match_right[i] = 49152; /* 3/4 */
     }
@@ -692,7 +710,7 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
 
     e->hist_hi = (hist_hi << 8) | (hist >> 56);
     e->hist = (hist << 8) | (uint64_t)c;
-    e->nbytes++;
+    e->nbytes += e->nbytes != UINT64_MAX; /* saturates (it only gives avail) */
     ppm_prefetch(&e->ppm, e->hist, next_avail);
     if (e->stages & MDC_STAGE_MIX)
         for (int k = 0; k < BINCTX_MODELS - 1; k++) {
@@ -740,7 +758,8 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
     if (e->stages & MDC_STAGE_MIX) {
         record_update(&e->record, c);
         /* a moving share of text bytes over about the last 256: each byte
-         * moves it 1/256 of the way to 65536 (text) or 0 */
+         * moves it 1/256 of the way to 65536 (text) or 0, and past neither:
+         * share + 256 - share / 256 <= 65536 for every share <= 65536 */
         e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
         if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
             struct_hashes(e);

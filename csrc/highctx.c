@@ -13,13 +13,13 @@ size_t highctx_size(size_t table_bytes)
     return ctxtab_size(table_bytes);
 }
 
-int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step)
+int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step, int huge_pages)
 {
     memset(m, 0, sizeof(*m));
     m->min_order = HIGHCTX_MIN_ORDER;
     m->max_order = max_order;
     m->step = step;
-    return ctxtab_init(&m->tab, table_bytes);
+    return ctxtab_init(&m->tab, table_bytes, huge_pages);
 }
 
 void highctx_free(highctx_model *m)

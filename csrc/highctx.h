@@ -42,7 +42,8 @@ typedef struct {
 
 /* Orders HIGHCTX_MIN_ORDER, + step, ... up to max_order: 8 and 1 for the
  * paper's model, 7 and 2 next to the mixer. */
-int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step);
+int highctx_init(highctx_model *m, size_t table_bytes, int max_order, int step,
+                 int huge_pages);
 void highctx_free(highctx_model *m);
 size_t highctx_size(size_t table_bytes); /* what init allocates */
 

@@ -11,16 +11,16 @@ size_t match_size(int ring_bits, int table_bits)
     return ((size_t)1 << ring_bits) + MATCH_LENGTHS * ((size_t)4 << table_bits);
 }
 
-int match_init(match_model *m, int ring_bits, int table_bits)
+int match_init(match_model *m, int ring_bits, int table_bits, int huge_pages)
 {
     memset(m, 0, sizeof(*m));
-    m->ring = mdc_table_alloc((size_t)1 << ring_bits);
+    m->ring = mdc_table_alloc((size_t)1 << ring_bits, huge_pages);
     m->ring_mask = (uint32_t)(((uint64_t)1 << ring_bits) - 1);
     m->ring_bits = ring_bits;
     m->table_bits = table_bits;
     int ok = m->ring != NULL;
     for (int i = 0; i < MATCH_LENGTHS; i++) {
-        m->table[i] = mdc_table_alloc((size_t)4 << table_bits);
+        m->table[i] = mdc_table_alloc((size_t)4 << table_bits, huge_pages);
         ok = ok && m->table[i];
     }
     m->hits = 1 * 256;
@@ -86,6 +86,7 @@ void match_predict(match_model *m)
         uint32_t stored = m->table[i][m->slot[i]];
         if (stored == 0)
             continue;
+        /* modulo 2^32 (match.h): exact for any position the ring holds */
         uint32_t dist = (uint32_t)m->pos - stored;
         if (dist == 0 || dist > m->ring_mask - 16 || dist > m->pos)
             continue;
@@ -109,7 +110,7 @@ void match_update(match_model *m, int byte)
         m->total += 256;
         if (m->predicted == byte) {
             m->hits += 256;
-            m->streak++;
+            m->streak++; /* wraps after 2^32 (match.h) */
             m->read++;
         } else {
             m->active = 0;
@@ -120,8 +121,9 @@ void match_update(match_model *m, int byte)
             m->total -= m->total / 100;
         }
     }
-    /* The last L bytes are followed by position pos (0 stays "empty": no
-     * context ends before position 4). */
+    /* The last L bytes are followed by position pos, kept modulo 2^32 (0
+     * stays "empty": no context ends before position 4, and past 2^32 the
+     * entry of a position that is a multiple of 2^32 is simply lost). */
     for (int i = 0; i < MATCH_LENGTHS; i++)
         if (m->pos >= (uint64_t)match_len[i])
             m->table[i][m->slot[i]] = (uint32_t)m->pos;

@@ -15,8 +15,24 @@
  * Blend weight w = min(0.85 conf, 0.95).
  *
  * Memory: a history ring of 2^ring_bits bytes and five tables of
- * 2^table_bits uint32 positions (the ring and tables come from alloc.h). Positions are kept modulo 2^32; a candidate
- * farther back than the ring holds is ignored.
+ * 2^table_bits uint32 positions (the ring and tables come from alloc.h).
+ *
+ * Bounds (docs/TESTING.md, "Limits"). The tables keep positions modulo
+ * 2^32, by design: a position is only ever used as the distance
+ * (uint32_t)pos - stored, which is exact for any candidate the ring still
+ * holds (at most 2^28 bytes back, ring_bits <= 28 at the largest budget);
+ * a candidate farther back than the ring holds is ignored, and one that
+ * only looks near because its position wrapped is checked byte by byte in
+ * the ring like any other, so it cannot start a false match. A stored 0
+ * means "empty", so the one entry written at a position that is a
+ * multiple of 2^32 is lost. `pos` and `read` are 64-bit (2^64 bytes is
+ * out of reach; their ring indices are masked). The hit rate decays, so
+ * total stays at most 500 * 256 and hits <= total. `streak` counts right
+ * predictions of one match and wraps to 0 after 2^32 of them (a match
+ * 4 GiB long): defined, the same on both sides, and kept, since
+ * saturating it would change the coded bytes of such streams; the match
+ * then goes on with the confidence of a new one, which grows back within
+ * a few dozen bytes (as do engine.c's match state and entry).
  */
 #ifndef MDC_MATCH_H
 #define MDC_MATCH_H
@@ -31,16 +47,17 @@ typedef struct {
     uint32_t *table[MATCH_LENGTHS];
     uint32_t slot[MATCH_LENGTHS]; /* this byte's entry in each table */
     int ring_bits, table_bits;
-    uint64_t pos;        /* bytes seen */
-    uint64_t read;       /* position of the predicted byte, when active */
+    uint64_t pos;        /* bytes seen (the tables hold it modulo 2^32) */
+    uint64_t read;       /* position of the predicted byte, when active:
+                            pos - read <= ring_mask - 16 */
     int active;
-    uint32_t streak;
-    uint32_t hits, total; /* hit rate, both x 256 */
+    uint32_t streak;     /* right predictions of the active match (wraps at 2^32) */
+    uint32_t hits, total; /* hit rate, both x 256: hits <= total <= 500 * 256 */
     int predicted;       /* this byte's prediction, -1 if none */
     uint32_t confidence; /* 16-bit */
 } match_model;
 
-int match_init(match_model *m, int ring_bits, int table_bits);
+int match_init(match_model *m, int ring_bits, int table_bits, int huge_pages);
 void match_free(match_model *m);
 size_t match_size(int ring_bits, int table_bits);
 

@@ -7,6 +7,13 @@
  * long stream into checksummed blocks and still compress it as one ("solid").
  * An engine is used either to encode or to decode, never both.
  *
+ * Neither a stream nor a segment has a length limit: every count, length
+ * and position in the core is 64-bit, is bounded (decayed, halved or
+ * reset), saturates, or wraps where that is harmless and the same on both
+ * sides (positions kept modulo 2^32 and used only as differences; a
+ * match's streak after 2^32 right bytes). Each component's header states
+ * its bounds; docs/TESTING.md ("Limits") lists them with their tests.
+ *
  * Everything is plain C99, no globals: engines are independent and may run
  * on different threads. Output depends only on the input bytes, the
  * parameters and MDC_MODEL_VERSION — not on compiler, flags or CPU.
@@ -61,8 +68,18 @@ int mdc_params_valid(unsigned memory_mib, unsigned stages);
  * SIZE_MAX where this platform cannot address the budget). */
 size_t mdc_engine_bytes(unsigned memory_mib);
 
-/* NULL on invalid parameters or when memory is short. */
-mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages);
+/* The input size an engine is made for, when it is not known. */
+#define MDC_SIZE_UNKNOWN UINT64_MAX
+
+/* NULL on invalid parameters or when memory is short. `expected_bytes`, the
+ * bytes the engine will likely model (MDC_SIZE_UNKNOWN if not known), does
+ * not change a coded bit: it only decides how the tables are paged in. An
+ * engine of more than 32 MiB made for fewer bytes than a 64th of its budget
+ * keeps base pages, so that the memory it touches grows with the bytes it
+ * sees (tens of KiB per byte at first) instead of 2 MiB per touch; larger
+ * inputs and small budgets get huge pages, which cost fewer page faults
+ * and TLB misses once most of the tables are touched. */
+mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes);
 void mdc_engine_free(mdc_engine *e);
 
 /* 1 if the mode and period are valid for an engine of these stages. */
@@ -73,7 +90,8 @@ int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages);
 int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period);
 
 /* Look at one block and choose its mode (a subset of `allowed` valid for
- * `stages`) and record period. Reads the block a few times; allocates
+ * `stages`) and record period. Reads the block a few times (its first
+ * 2^30 bytes at most: a longer block is judged by its start); allocates
  * about 384 KiB, returns -1 if that fails. */
 int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed,
                 unsigned *mode, unsigned *period);
@@ -119,7 +137,7 @@ int mdc_decode_end(mdc_engine *e, size_t unread);
 
 /* Diagnostics, off the coding path. */
 typedef struct {
-    uint64_t bytes;              /* bytes modelled */
+    uint64_t bytes;              /* bytes modelled (saturating at UINT64_MAX) */
     double ideal_bits;           /* sum of -log2 P(coded bit), if measuring */
     double tweedie_mean_abs_delta[3][8]; /* per step and confidence bin */
     double tweedie_observations[3][8];

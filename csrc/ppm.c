@@ -15,11 +15,11 @@ size_t ppm_size(size_t table_bytes)
     return 256 * sizeof(ppm_row) + ctxtab_size(table_bytes);
 }
 
-int ppm_init(ppm_model *m, size_t table_bytes)
+int ppm_init(ppm_model *m, size_t table_bytes, int huge_pages)
 {
     memset(m, 0, sizeof(*m));
-    m->o1 = mdc_table_alloc(256 * sizeof(ppm_row));
-    if (!m->o1 || ctxtab_init(&m->tab, table_bytes) != 0) {
+    m->o1 = mdc_table_alloc(256 * sizeof(ppm_row), 1);
+    if (!m->o1 || ctxtab_init(&m->tab, table_bytes, huge_pages) != 0) {
         ppm_free(m);
         return -1;
     }

@@ -26,6 +26,10 @@
  *
  * Call order per byte: ppm_prefetch (as early as the context is known),
  * ppm_predict, then ppm_update with the true byte.
+ *
+ * Bounds (docs/TESTING.md, "Limits"): every count is halved before it
+ * passes 65535 (orders 0-1) or 255 (orders 2-4, ctxtab.h), however long
+ * the stream, so the sums and masses below have fixed ceilings.
  */
 #ifndef MDC_PPM_H
 #define MDC_PPM_H
@@ -39,23 +43,24 @@ _Static_assert(PPM_MAX_ORDER < CTX_HASH_ORDERS, "ctx_hashes holds every order");
 typedef struct {
     uint32_t tree[512];         /* heap sum tree: [256 + c] the count of byte c
                                    (0..65535, halved when one would overflow),
-                                   [1] the total */
-    uint32_t distinct;          /* bytes with a non-zero count */
+                                   [1] the total (< 256 * 65536 = 2^24) */
+    uint32_t distinct;          /* bytes with a non-zero count: 0..256 */
 } ppm_row;
 
 typedef struct {
     ppm_row o0;
-    uint16_t o0_seen[512];      /* heap tree: how many bytes of a node order 0 has seen */
-    uint32_t o0_max;            /* order 0's largest count */
+    uint16_t o0_seen[512];      /* heap tree: how many bytes of a node order 0 has
+                                   seen (0..256) */
+    uint32_t o0_max;            /* order 0's largest count (0..65535) */
     ppm_row *o1;                /* [previous byte] */
     ctxtab tab;                 /* orders 2..4 */
     ctx_slot *slot[PPM_MAX_ORDER + 1]; /* this byte's contexts (orders 2..4) */
     ctx_hashes hashes;          /* this byte's contexts' hashes (ppm_prefetch's) */
     int order;                  /* highest order that predicted, -1 if none */
-    uint32_t confidence;        /* 128 + count of that context; 0 if none */
+    uint32_t confidence;        /* 128 + count of that context (< 2^24 + 128); 0 if none */
 } ppm_model;
 
-int ppm_init(ppm_model *m, size_t table_bytes);
+int ppm_init(ppm_model *m, size_t table_bytes, int huge_pages);
 void ppm_free(ppm_model *m);
 /* The memory ppm_init allocates: order 1's rows and the hashed table (the
  * model itself is the caller's). */

@@ -9,7 +9,7 @@ size_t record_size(void)
 
 int record_init(record_model *r)
 {
-    r->ring = mdc_table_alloc(RECORD_RING);
+    r->ring = mdc_table_alloc(RECORD_RING, 1);
     r->pos = r->line_start = r->prev_start = 0;
     r->period = r->column = 0;
     return r->ring ? 0 : -1;

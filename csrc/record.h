@@ -17,6 +17,12 @@
  *
  * Memory: a ring of RECORD_RING bytes (alloc.h). A period is at most
  * MDC_MAX_PERIOD, so two rows up and one to the right stay in the ring.
+ *
+ * Bounds (docs/TESTING.md, "Limits"): positions are 64-bit (2^64 bytes is
+ * out of reach) and are used only as differences, each at most pos; the
+ * ring index is masked. The column stays below the period, or, by lines,
+ * stops at 0xFFFF: in a longer line the byte above is more than a ring
+ * back, so record_up gives RECORD_NONE there whatever the column says.
  */
 #ifndef MDC_RECORD_H
 #define MDC_RECORD_H
@@ -36,7 +42,8 @@ typedef struct {
     uint64_t line_start;      /* position of the current line's first byte */
     uint64_t prev_start;      /* and of the previous line's */
     uint32_t period;          /* 0: by lines */
-    uint32_t column;          /* of the next byte: pos mod period, or since the newline */
+    uint32_t column;          /* of the next byte: pos mod period, or since the
+                                 newline (at most 0xFFFF) */
 } record_model;
 
 int record_init(record_model *r);

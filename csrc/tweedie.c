@@ -37,8 +37,8 @@ int tweedie_init(tweedie_model *t, int steps)
     MDC_ASSERT(steps >= 1 && steps <= TWD_STEPS);
     t->steps = steps;
     t->bitctx_stride = (uint32_t)(TWD_STEP_BUCKETS / TWD_BITCTX) * (uint32_t)steps;
-    t->table = mdc_table_alloc(tweedie_buckets(steps) * sizeof(twd_bucket));
-    t->delta = mdc_table_alloc(tweedie_buckets(steps) * sizeof(int16_t));
+    t->table = mdc_table_alloc(tweedie_buckets(steps) * sizeof(twd_bucket), 1);
+    t->delta = mdc_table_alloc(tweedie_buckets(steps) * sizeof(int16_t), 1);
     if (!t->table || !t->delta) {
         tweedie_free(t);
         return -1;

@@ -50,12 +50,20 @@
  * prior's share (tweedie.c), so that a zeroed bucket is a fresh one: the
  * table needs no initialising pass, and a short input touches only the
  * pages of the buckets it uses. */
+/* Bounds (docs/TESTING.md, "Limits"): a bucket is halved before its count
+ * reaches 2^30 (TWD_HALVE_COUNT), so |diff| < 2^30 * 2^16 and the true sum
+ * of squares < 2^30 * 2^32, both far inside 64 bits. `real` saturates at
+ * UINT32_MAX, which takes 2^32 - 1 real observations of one bucket (a
+ * stream of more than 4 GiB: a byte is one observation of a bucket per
+ * step at most); its correction is then no longer refreshed ((real & 7)
+ * stays 7) and keeps its last value. That is kept as it is, since
+ * refreshing on would change the coded bytes of such streams. */
 typedef struct {
     int64_t diff;          /* sum of (65536 * went_right - p); the prior's is 0 */
     uint64_t sum_sq_extra; /* sum of (65536 * went_right - p)^2, less the prior's
-                              (modulo 2^64: halving can take it below) */
-    uint32_t count_extra;  /* observations, less the prior's pseudo ones */
-    uint32_t real;         /* real observations, saturating */
+                              (modulo 2^64, by design: halving can take it below) */
+    uint32_t count_extra;  /* observations, less the prior's pseudo ones: < TWD_HALVE_COUNT */
+    uint32_t real;         /* real observations, saturating at UINT32_MAX */
 } twd_bucket;
 
 typedef struct {

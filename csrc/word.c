@@ -25,12 +25,12 @@ size_t word_size(size_t table_bytes)
     return ctxtab_size(table_bytes);
 }
 
-int word_init(word_model *w, size_t table_bytes)
+int word_init(word_model *w, size_t table_bytes, int huge_pages)
 {
     memset(w, 0, sizeof(*w));
     w->hits = 1 * 256;
     w->attempts = 2 * 256;
-    return ctxtab_init(&w->tab, table_bytes);
+    return ctxtab_init(&w->tab, table_bytes, huge_pages);
 }
 
 void word_free(word_model *w)
@@ -127,7 +127,7 @@ void word_update(word_model *w, int byte)
         w->attempts += 256;
         if (was_hit(w, byte))
             w->hits += 256;
-        if (w->attempts > 500 * 256) {
+        if (w->attempts > 500 * 256) { /* back to at most 500 * 256 */
             w->hits -= w->hits / 100;
             w->attempts -= w->attempts / 100;
         }
@@ -144,7 +144,10 @@ void word_update(word_model *w, int byte)
             w->chars[w->len] = (uint8_t)byte;
             w->prefix[w->len + 1] = extend(w->prefix[w->len], byte);
         }
-        w->len++; /* may pass WORD_MAX_LEN: such a word is neither predicted nor learnt */
+        /* Past WORD_MAX_LEN a word is neither predicted nor learnt, whatever
+         * its length: the count stops at WORD_MAX_LEN + 1 (word.h). */
+        if (w->len <= WORD_MAX_LEN)
+            w->len++;
     } else if (w->in_word) {
         if (w->len >= 2 && w->len <= WORD_MAX_LEN)
             add_word(w);

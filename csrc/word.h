@@ -10,6 +10,13 @@
  * added when they end; words longer than WORD_MAX_LEN are neither
  * predicted past that length nor learnt.
  *
+ * Bounds (docs/TESTING.md, "Limits"): a word's length counts up to
+ * WORD_MAX_LEN + 1 and stays there, however long the run of word
+ * characters (2 GiB of hex or DNA is one word). Every length past
+ * WORD_MAX_LEN acts alike (no prediction, no learning, the last word is
+ * the prefix of WORD_MAX_LEN), so the stop changes no coded bit; a count
+ * that went on would overflow after 2^31 characters.
+ *
  * Inside a word (prefix length >= 1, with continuations known) it predicts
  * continuation c with count(c) / T and spreads the word-end mass count(0) / T
  * over 11 boundary characters, with confidence
@@ -32,17 +39,19 @@ typedef struct {
     ctxtab tab;
     uint64_t prefix[WORD_MAX_LEN + 1]; /* hash of each prefix of the current word */
     uint8_t chars[WORD_MAX_LEN];       /* the current word */
-    int len;                           /* characters of the current word */
+    int len;                           /* characters of the current word, 0 ..
+                                          WORD_MAX_LEN + 1: it stops there, which
+                                          stands for every longer word (see above) */
     int in_word;
     uint64_t last_word;                /* hash of the previous word */
     int has_last;
-    uint32_t hits, attempts;           /* x 256 */
+    uint32_t hits, attempts;           /* x 256; hits <= attempts <= 500 * 256 */
     const ctx_slot *pred;              /* this byte's source slot, NULL if none */
     int pred_in_word;                  /* pred is a prefix slot (else a bigram) */
     uint32_t confidence;               /* 16-bit */
 } word_model;
 
-int word_init(word_model *w, size_t table_bytes);
+int word_init(word_model *w, size_t table_bytes, int huge_pages);
 void word_free(word_model *w);
 size_t word_size(size_t table_bytes); /* what init allocates */
 

@@ -13,7 +13,8 @@
  * changed and subtracts. Every E8/E9 with four bytes after it is followed
  * by a skip of those four bytes, changed or not, and the opcode bytes never
  * change, so both sides step through the block alike. Positions count from
- * the block's start (modulo 2^32), so each block is its own.
+ * the block's start (modulo 2^32, by design: only their value modulo 2^25
+ * is added), so each block is its own, and a block of any length undoes.
  */
 #include "midicoth.h"
 
@@ -30,6 +31,17 @@ static void store32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/* A small target `v` (top byte 00 or FF) after the opcode whose next
+ * instruction is at `at`, made absolute (`sign` 1) or relative again
+ * (`sign` 2^32 - 1). Only `at` modulo 2^25 matters, so a position kept
+ * modulo 2^32 (a block of 4 GiB or more) changes nothing. */
+static uint32_t target(uint32_t v, uint32_t at, uint32_t sign)
+{
+    v = (v + sign * at) & 0x01FFFFFFu;
+    /* sign-extend from bit 24: the top byte becomes 00 or FF again */
+    return (v ^ 0x01000000u) - 0x01000000u;
+}
+
 /* `sign` +1 encodes, -1 (as 2^32 - 1) decodes. */
 static void transform(uint8_t *buf, size_t len, uint32_t sign)
 {
@@ -39,13 +51,8 @@ static void transform(uint8_t *buf, size_t len, uint32_t sign)
         if ((buf[i] & 0xFE) != 0xE8)
             continue;
         uint8_t top = buf[i + 4];
-        if (top == 0x00 || top == 0xFF) {
-            uint32_t at = (uint32_t)(i + 5);
-            uint32_t v = (load32(buf + i + 1) + sign * at) & 0x01FFFFFFu;
-            /* sign-extend from bit 24: the top byte becomes 00 or FF again */
-            v = (v ^ 0x01000000u) - 0x01000000u;
-            store32(buf + i + 1, v);
-        }
+        if (top == 0x00 || top == 0xFF) /* i + 5 <= len: no size_t overflow */
+            store32(buf + i + 1, target(load32(buf + i + 1), (uint32_t)(i + 5), sign));
         i += 4;
     }
 }

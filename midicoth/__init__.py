@@ -32,6 +32,7 @@ from ._core import (
     STAGE_WORD,
 )
 from .api import (
+    DEFAULT_MEMLIMIT,
     MidicothCompressor,
     MidicothDecompressor,
     MidicothFile,
@@ -56,6 +57,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree that was ne
 __all__ = [
     "ALL_STAGES",
     "DEFAULT_BLOCK_SIZE",
+    "DEFAULT_MEMLIMIT",
     "DEFAULT_MEMORY_MIB",
     "FORMAT_VERSION",
     "MAX_BLOCK_SIZE",

@@ -49,8 +49,18 @@ def model_memory(memory_mib: int) -> int:
 
 class Encoder:
     def __init__(
-        self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...
-    ) -> None: ...
+        self,
+        *,
+        memory_mib: int = ...,
+        stages: int = ...,
+        measure: bool = ...,
+        size_hint: int | None = ...,
+    ) -> None:
+        """An engine with this budget and these stages. ``size_hint``, the
+        bytes it will likely model, changes no output: an engine of more than
+        32 MiB made for fewer bytes than a 64th of its budget pages its
+        tables in small pages, so that it touches memory in step with the
+        data it sees."""
     @property
     def memory_mib(self) -> int: ...
     @property
@@ -78,8 +88,18 @@ class Encoder:
 
 class Decoder:
     def __init__(
-        self, *, memory_mib: int = ..., stages: int = ..., measure: bool = ...
-    ) -> None: ...
+        self,
+        *,
+        memory_mib: int = ...,
+        stages: int = ...,
+        measure: bool = ...,
+        size_hint: int | None = ...,
+    ) -> None:
+        """An engine with this budget and these stages. ``size_hint``, the
+        bytes it will likely model, changes no output: an engine of more than
+        32 MiB made for fewer bytes than a 64th of its budget pages its
+        tables in small pages, so that it touches memory in step with the
+        data it sees."""
     def stats(self) -> dict[str, object]: ...
     def set_mode(self, mode: int, period: int) -> None:
         """Set the mode of the next segment, as its encoder did."""
@@ -92,7 +112,8 @@ class Decoder:
     def segment_remaining(self) -> int:
         """Bytes of the open segment not yet produced."""
     def decompress(self, data: Buffer, final: bool = False, max_length: int = -1) -> bytes:
-        """Append coded bytes of the open segment; return up to max_length decoded bytes.
+        """Append coded bytes of the open segment; return up to max_length decoded
+        bytes (and at most 1 GiB a call).
 
         Pass final=True once the segment's last coded byte has been given:
         until then the decoder keeps a lookahead in reserve and may return

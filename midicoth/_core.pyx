@@ -25,7 +25,8 @@ cdef extern from "midicoth.h" nogil:
 
     int mdc_params_valid(unsigned memory_mib, unsigned stages)
     size_t mdc_engine_bytes(unsigned memory_mib)
-    mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages)
+    uint64_t MDC_SIZE_UNKNOWN
+    mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes)
     void mdc_engine_free(mdc_engine *e)
     size_t mdc_encode(mdc_engine *e, const uint8_t *inp, size_t in_len, size_t *consumed,
                       uint8_t *out, size_t out_cap)
@@ -68,6 +69,9 @@ MAX_PERIOD = MDC_MAX_PERIOD
 # Input is coded in pieces of this many bytes, each into a scratch buffer of
 # the worst-case size; the GIL is released for each piece.
 DEF PIECE = 1 << 16
+# The most bytes one Decoder.decompress call returns (the rest comes with
+# the next call).
+DEF MAX_CALL_BYTES = 1 << 30
 
 
 def model_memory(int memory_mib):
@@ -122,9 +126,12 @@ cdef _check_params(long memory_mib, long stages):
             f"stages a subset of {MDC_ALL_STAGES:#x} (got {stages:#x})")
 
 
-cdef mdc_engine *_new_engine(long memory_mib, long stages) except NULL:
+cdef mdc_engine *_new_engine(long memory_mib, long stages, size_hint) except NULL:
     _check_params(memory_mib, stages)
-    cdef mdc_engine *e = mdc_engine_new(memory_mib, stages)
+    cdef uint64_t expected = MDC_SIZE_UNKNOWN
+    if size_hint is not None and 0 <= size_hint < MDC_SIZE_UNKNOWN:
+        expected = size_hint
+    cdef mdc_engine *e = mdc_engine_new(memory_mib, stages, expected)
     if e == NULL:
         raise MemoryError(f"cannot allocate a {memory_mib} MiB model")
     return e
@@ -153,8 +160,8 @@ cdef class Encoder:
     cdef readonly unsigned long long segment_in
 
     def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
-                  bint measure=False):
-        self._e = _new_engine(memory_mib, stages)
+                  bint measure=False, size_hint=None):
+        self._e = _new_engine(memory_mib, stages, size_hint)
         self._scratch = <uint8_t *>malloc(PIECE * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES)
         if self._scratch == NULL:
             raise MemoryError()
@@ -203,8 +210,8 @@ cdef class Decoder:
     cdef readonly int stages
 
     def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
-                  bint measure=False):
-        self._e = _new_engine(memory_mib, stages)
+                  bint measure=False, size_hint=None):
+        self._e = _new_engine(memory_mib, stages, size_hint)
         if measure and mdc_measure(self._e) != 0:
             raise MemoryError()
         self._pending = bytearray()
@@ -242,10 +249,11 @@ cdef class Decoder:
             raise ValueError("data given after the segment's final piece")
         self._pending += view
         self._final = self._final or final
-        cdef unsigned long long remaining = mdc_decode_remaining(self._e)
-        cdef size_t want = remaining
-        if max_length >= 0 and <unsigned long long>max_length < remaining:
+        cdef unsigned long long want = mdc_decode_remaining(self._e)
+        if max_length >= 0 and <unsigned long long>max_length < want:
             want = max_length
+        if want > MAX_CALL_BYTES:  # one call's buffer, whatever the width of size_t
+            want = MAX_CALL_BYTES
         cdef uint8_t *out = <uint8_t *>malloc(want if want else 1)
         if out == NULL:
             raise MemoryError()

@@ -17,11 +17,12 @@ from __future__ import annotations
 import builtins
 import collections
 import io
+import operator
 import os
 import threading
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Any, Union
+from typing import IO, Any
 
 from . import _core
 from .format import (
@@ -44,6 +45,7 @@ from .format import (
 )
 
 __all__ = [
+    "DEFAULT_MEMLIMIT",
     "MidicothCompressor",
     "MidicothDecompressor",
     "MidicothError",
@@ -53,11 +55,59 @@ __all__ = [
     "open",
 ]
 
-Buffer = Union[bytes, bytearray, memoryview]
-PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+Buffer = bytes | bytearray | memoryview
+PathLike = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 _READ_CHUNK = 1 << 16  # compressed bytes a file reader asks for at a time
 _DECODE_PIECE = 1 << 20  # most bytes asked of the engine at once (it allocates that much)
+# A worker decoding a block looks for a request to stop after this many bytes.
+_WORKER_PIECE = 1 << 18
+
+DEFAULT_MEMLIMIT = 1 << 30
+"""The model memory a decompressor may use unless told otherwise: 1 GiB, four
+times the largest budget a compressor picks by itself. A stream whose model
+needs more is refused before anything is allocated (``memlimit=``, ``-M``)."""
+
+# What a decoded block's engine is told to expect, per coded byte, when a
+# solid stream's first block is full and so its total is not known yet: it
+# decides only how the engine's tables are paged in.
+_EXPECTED_PER_CODED_BYTE = 1 << 10
+
+
+def _bytes_view(data: Buffer) -> memoryview:
+    """``data`` as a memoryview of bytes, with :mod:`lzma`'s error for non-buffers."""
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None
+    return view.cast("B")
+
+
+def _check_memlimit(memlimit: int | None) -> None:
+    if memlimit is not None:
+        _check_int("memlimit", memlimit)
+        if memlimit < 0:
+            raise ValueError(f"memlimit must be non-negative or None, not {memlimit}")
+
+
+def _engines_within(params: StreamParams, memlimit: int | None, threads: int) -> int:
+    """How many engines decoding the stream may hold at once: ``threads``,
+    fewer where ``memlimit`` (bytes, None for no limit) allows fewer, at
+    least one. A stream whose one engine needs more than ``memlimit`` is
+    refused, before anything is allocated."""
+    need = _core.model_memory(params.memory_mib)
+    if memlimit is None:
+        return threads
+    if need > memlimit:
+        raise MidicothError(
+            f"the stream's model needs {_mib(need)} of memory, more than the memory "
+            f"limit of {_mib(memlimit)} (memlimit=, -M)"
+        )
+    return max(1, min(threads, memlimit // need))
+
+
+def _mib(n: int) -> str:
+    return f"{(n + (1 << 20) - 1) >> 20} MiB"
 
 
 def _check_int(name: str, value: Any) -> None:
@@ -152,7 +202,7 @@ def _compress_block(data: bytes, check: int, memory_mib: int, stages: int, modes
     block order. Runs in worker threads: the engine releases the GIL while
     it codes.
     """
-    encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
+    encoder = _core.Encoder(memory_mib=memory_mib, stages=stages, size_hint=len(data))
     return _write_block(encoder, data, check, stages, modes)
 
 
@@ -199,6 +249,10 @@ class MidicothCompressor:
         size_hint: int | None = None,
         modes: int = _core.MODE_ALL,
     ) -> None:
+        if size_hint is not None:
+            _check_int("size_hint", size_hint)
+            if size_hint < 0:
+                raise ValueError(f"size_hint must be non-negative or None, not {size_hint}")
         independent = block_size is not None or threads > 1
         if memory_mib is None:
             if size_hint is not None and independent:
@@ -229,14 +283,14 @@ class MidicothCompressor:
         self._futures: collections.deque[Future[bytes]] = collections.deque()
         self._pool: ThreadPoolExecutor | None = None
         if not independent:
-            self._encoder = _core.Encoder(memory_mib=memory_mib, stages=stages)
+            self._encoder = _core.Encoder(memory_mib=memory_mib, stages=stages, size_hint=size_hint)
 
     def compress(self, data: Buffer) -> bytes:
         """Feed ``data``; return the compressed bytes ready so far (may be ``b""``)."""
         with self._lock:
             if self._flushed:
                 raise ValueError("Compressor has been flushed")
-            view = memoryview(data).cast("B")
+            view = _bytes_view(data)
             self._total += len(view)
             return self._take_header() + self._feed(view, final=False)
 
@@ -299,10 +353,11 @@ class MidicothCompressor:
 
 
 def _decompress_block(
-    coded: bytes, block: BlockHeader, memory_mib: int, stages: int
+    coded: bytes, block: BlockHeader, memory_mib: int, stages: int, stop: threading.Event
 ) -> bytes | None:
     """Decode one independent block (a stored one needs no engine); return
-    its data, or None if the coded bytes do not decode to the block's size.
+    its data, or None if the coded bytes do not decode to the block's size
+    or ``stop`` is set meanwhile.
 
     Runs in worker threads (the engine releases the GIL). Damage is a return
     value, not an exception: an exception's traceback would keep the engine
@@ -311,17 +366,17 @@ def _decompress_block(
     if block.stored:
         data = coded
     else:
-        decoder = _core.Decoder(memory_mib=memory_mib, stages=stages)
+        decoder = _core.Decoder(memory_mib=memory_mib, stages=stages, size_hint=block.usize)
         decoder.start_segment(block.usize)
         pieces = []
         try:
             decoder.set_mode(block.mode, block.period)
-            piece = decoder.decompress(coded, True, _DECODE_PIECE)
-            while piece:
+            piece = decoder.decompress(coded, True, _WORKER_PIECE)
+            while piece and not stop.is_set():
                 pieces.append(piece)
                 if not decoder.segment_remaining:
                     break
-                piece = decoder.decompress(b"", True, _DECODE_PIECE)
+                piece = decoder.decompress(b"", True, _WORKER_PIECE)
             if decoder.segment_remaining:
                 return None  # the decoder made no progress
             decoder.end_segment()
@@ -348,19 +403,33 @@ class MidicothDecompressor:
     :attr:`eof` is True and any bytes after the stream are in
     :attr:`unused_data` (the one-shot :func:`decompress` and the file reader
     go on with them as a further stream). Damaged data raises
-    :class:`MidicothError`, after which the object cannot be used.
+    :class:`MidicothError`, after which the object cannot be used; so does
+    any other exception from inside a call (``MemoryError``, an interrupt),
+    and later calls say so.
+
+    ``memlimit`` caps the memory (bytes) the stream's models may take at
+    once, like :mod:`lzma`'s: a stream whose model needs more is refused with
+    :class:`MidicothError` when its header is read, before anything is
+    allocated; None means no limit. The default is :data:`DEFAULT_MEMLIMIT`.
 
     With ``threads`` > 1, the blocks of a stream of independent blocks (made
     with ``threads`` or ``block_size``) are decoded on that many cores at
-    once, at most two per thread in flight; a block is handed on once all its
-    coded bytes are in. A solid stream decodes on one core whatever
+    once (fewer if ``memlimit`` holds fewer of their models); a block is
+    handed on once all its coded bytes are in. With ``max_length``, blocks
+    are started only until they cover what was asked. :meth:`close` stops
+    the blocks in flight. A solid stream decodes on one core whatever
     ``threads`` says: each of its blocks needs the model the previous one
     left.
     """
 
-    def __init__(self, *, threads: int = 1) -> None:
+    def __init__(self, *, threads: int = 1, memlimit: int | None = DEFAULT_MEMLIMIT) -> None:
         _check_threads(threads)
+        _check_memlimit(memlimit)
         self._threads = threads
+        self._memlimit = memlimit
+        self._workers = 1  # engines decoding at once, set from the stream's header
+        self._stop = threading.Event()  # set by close(): workers give up their block
+        self._failure = ""  # why the object cannot go on, once it cannot
         self._lock = threading.Lock()
         self._buf = bytearray()
         self._state = _HEADER
@@ -385,6 +454,8 @@ class MidicothDecompressor:
         self._inflight: collections.deque[tuple[Future[bytes | None], int, int, int]] = (
             collections.deque()
         )
+        self._inflight_bytes = 0  # their uncompressed sizes
+        self._limited = False  # this call stopped starting blocks at max_length
         self._ready = bytearray()
 
     @property
@@ -412,33 +483,69 @@ class MidicothDecompressor:
 
         Input that cannot be used yet is kept for the next call; when
         :attr:`needs_input` is False, call again (with ``b""``) to get more.
+        The arguments are checked before anything changes.
         """
+        view = _bytes_view(data)
+        max_length = operator.index(max_length)
         with self._lock:
             if self._eof:
                 raise EOFError("Already at end of stream")
             if self._state == _FAILED:
-                raise MidicothError("the stream is damaged; the decompressor cannot go on")
-            self._buf += memoryview(data).cast("B")
+                raise MidicothError(self._failure)
+            self._buf += view
             try:
                 return self._run(max_length)
             except MidicothError:
-                self._state = _FAILED
-                self._decoder = None
-                self._held = None
-                self._inflight.clear()
-                self._ready.clear()
-                self._close_pool()
+                closed = self._stop.is_set()
+                self._fail(
+                    "the decompressor is closed"
+                    if closed
+                    else "the stream is damaged; the decompressor cannot go on"
+                )
                 raise
+            except BaseException as exc:
+                self._fail(
+                    f"the decompressor cannot be reused after {type(exc).__name__}; start a new one"
+                )
+                raise
+
+    def close(self) -> None:
+        """Stop decoding: blocks not yet started are dropped and blocks being
+        decoded are given up within a fraction of a second. The object can
+        no longer be used. Needed only to stop early with ``threads`` > 1."""
+        self._stop.set()
+        with self._lock:
+            if self._state != _FAILED:
+                self._fail("the decompressor is closed")
+
+    def __del__(self) -> None:
+        stop, pool = getattr(self, "_stop", None), getattr(self, "_pool", None)
+        if stop is not None:
+            stop.set()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _fail(self, why: str) -> None:
+        """Put the object out of use, dropping its engines and workers."""
+        self._state = _FAILED
+        self._failure = why
+        self._decoder = None
+        self._held = None
+        self._inflight.clear()
+        self._inflight_bytes = 0
+        self._ready.clear()
+        self._close_pool()
 
     def _where(self) -> str:
         return f"block {self._block_index}"
 
     def _parallel(self) -> bool:
-        return self._threads > 1 and self._params is not None and self._params.independent
+        return self._workers > 1 and self._params is not None and self._params.independent
 
     def _close_pool(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False)
+            self._stop.set()
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def _run(self, max_length: int) -> bytes:
@@ -446,6 +553,7 @@ class MidicothDecompressor:
         produced = 0
         limit = max_length if max_length >= 0 else None
         buf = self._buf
+        self._limited = False
         while True:
             if self._state == _HEADER:
                 header = read_stream_header(buf)  # checks the magic from the first byte
@@ -453,10 +561,9 @@ class MidicothDecompressor:
                     break
                 params, size = header
                 check_decodable(params)
+                self._workers = _engines_within(params, self._memlimit, self._threads)
                 del buf[:size]
                 self._params = params
-                if not params.independent:
-                    self._decoder = self._new_decoder()
                 self._state = _BLOCK_HEADER
             elif self._state == _BLOCK_HEADER:
                 assert self._params is not None
@@ -515,51 +622,67 @@ class MidicothDecompressor:
                     self._end_block()
             else:  # pragma: no cover - _END sets eof and _FAILED raises before
                 break
-        self._collect(2 * self._threads)  # blocks finished meanwhile, without waiting
+        self._collect(2 * self._workers)  # blocks finished meanwhile, without waiting
+        if self._limited and not produced and not self._ready and self._inflight:
+            self._collect(len(self._inflight) - 1)  # what was asked is in flight: wait for it
         if self._ready:
             take = len(self._ready) if limit is None else min(limit - produced, len(self._ready))
             out.append(bytes(self._ready[:take]))
             del self._ready[:take]
             produced += take
         self._needs_input = (
-            not self._eof and not self._ready and (limit is None or produced < limit)
+            not self._eof
+            and not self._ready
+            and not self._limited
+            and (limit is None or produced < limit)
         )
         return b"".join(out)
 
     def _parallel_block(self, block: BlockHeader, size: int, limit: int | None) -> bool:
         """Hand a whole block to the pool, or, at the end marker, wait for all
         blocks in flight. Return False to stop for now: the block's coded
-        bytes are not all in, or decoded data already fill ``limit`` (the
-        end marker is then read by a later call, so that :attr:`eof` never
-        comes before the data). Decoded data wait in ``_ready`` until the
-        call returns, so ``limit`` is measured against them alone."""
+        bytes are not all in, or the blocks decoded and in flight already
+        cover ``limit`` (the end marker is then read by a later call, so
+        that :attr:`eof` never comes before the data). Decoded data wait in
+        ``_ready`` until the call returns, so ``limit`` is measured against
+        them alone."""
         assert self._params is not None
         if block.end:
             self._collect(0)
-        else:
-            if len(self._buf) < size + block.csize:
-                return False
-            self._block_index += 1
-            self._check_method(block)
-            coded = bytes(self._buf[size : size + block.csize])
-            del self._buf[: size + block.csize]
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="midicoth")
-            future = self._pool.submit(
-                _decompress_block, coded, block, self._params.memory_mib, self._params.stages
-            )
-            self._inflight.append((future, self._block_index, block.usize, block.crc))
-            self._collect(2 * self._threads)
-        if limit is None:
-            return True
-        return len(self._ready) <= limit if block.end else len(self._ready) < limit
+            return limit is None or len(self._ready) <= limit
+        if limit is not None and len(self._ready) + self._inflight_bytes >= limit:
+            self._limited = True
+            return False
+        if len(self._buf) < size + block.csize:
+            return False
+        self._block_index += 1
+        self._check_method(block)
+        coded = bytes(self._buf[size : size + block.csize])
+        del self._buf[: size + block.csize]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="midicoth")
+        future = self._pool.submit(
+            _decompress_block,
+            coded,
+            block,
+            self._params.memory_mib,
+            self._params.stages,
+            self._stop,
+        )
+        self._inflight.append((future, self._block_index, block.usize, block.crc))
+        self._inflight_bytes += block.usize
+        self._collect(2 * self._workers)
+        return True
 
     def _collect(self, keep: int) -> None:
         """Move finished blocks, in order, to the decoded data, checking each;
         wait while more than ``keep`` are in flight."""
         while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
             future, index, usize, crc = self._inflight.popleft()
+            self._inflight_bytes -= usize
             data = future.result()
+            if self._stop.is_set():
+                raise MidicothError("the decompressor is closed")
             if data is None:
                 raise MidicothError(f"block {index} is damaged (coded data do not match)")
             self._block_crc = zlib.crc32(data, self._block_crc)
@@ -568,9 +691,17 @@ class MidicothDecompressor:
             self._total += usize
             self._ready += data
 
-    def _new_decoder(self) -> _core.Decoder:
-        assert self._params is not None
-        return _core.Decoder(memory_mib=self._params.memory_mib, stages=self._params.stages)
+    def _new_decoder(self, block: BlockHeader) -> _core.Decoder:
+        """The engine for a stream's first coded block (solid) or for one
+        block (independent), told how much it will likely decode: the
+        block's size, or, in a solid stream whose first block is full, a
+        bound from its coded size."""
+        params = self._params
+        assert params is not None
+        expected = block.usize
+        if not params.independent and block.usize >= params.block_size:
+            expected = block.csize * _EXPECTED_PER_CODED_BYTE
+        return _core.Decoder(memory_mib=params.memory_mib, stages=params.stages, size_hint=expected)
 
     def _check_method(self, block: BlockHeader) -> None:
         """Refuse a block whose method the engine cannot use with the stream's stages."""
@@ -589,7 +720,9 @@ class MidicothDecompressor:
         self._coded_left = block.csize
         self._held = bytearray() if block.mode & _core.MODE_X86 else None
         if self._params.independent:  # a stored block of its own needs no engine
-            self._decoder = None if block.stored else self._new_decoder()
+            self._decoder = None if block.stored else self._new_decoder(block)
+        elif self._decoder is None:  # a solid stream's one engine, from its first block
+            self._decoder = self._new_decoder(block)
         decoder = self._decoder
         if decoder is not None:
             if not block.stored:
@@ -684,7 +817,7 @@ def compress(
     methods the analyser may pick per block; 0 for the plain model alone);
     the memory budget defaults to :func:`auto_memory_mib` of the data's size.
     """
-    with memoryview(data) as view:
+    with _bytes_view(data) as view:
         size = view.nbytes
     comp = MidicothCompressor(
         memory_mib=memory_mib,
@@ -697,19 +830,21 @@ def compress(
     return comp.compress(data) + comp.flush()
 
 
-def decompress(data: Buffer, *, threads: int = 1) -> bytes:
+def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT_MEMLIMIT) -> bytes:
     """Decompress ``data``: one Midicoth stream or several concatenated.
 
     Unlike :func:`lzma.decompress`, bytes after the last stream that are not
     a valid stream raise :class:`MidicothError` rather than being ignored, so
     damage to a later stream's header cannot drop data silently. ``threads``
-    decodes independent blocks on that many cores (see
-    :class:`MidicothDecompressor`).
+    decodes independent blocks on that many cores and ``memlimit`` caps the
+    models' memory (see :class:`MidicothDecompressor`).
     """
+    _check_threads(threads)
+    _check_memlimit(memlimit)
     results = []
-    data = bytes(data)
+    data = bytes(_bytes_view(data))
     while True:
-        decomp = MidicothDecompressor(threads=threads)
+        decomp = MidicothDecompressor(threads=threads, memlimit=memlimit)
         results.append(decomp.decompress(data))
         if not decomp.eof:
             raise MidicothError("compressed data ended before the end-of-stream marker")
@@ -725,10 +860,11 @@ class _DecompressReader(io.RawIOBase):
     reading (and, backwards, by starting again from the beginning).
     """
 
-    def __init__(self, fp: IO[bytes], threads: int = 1) -> None:
+    def __init__(self, fp: IO[bytes], threads: int, memlimit: int | None) -> None:
         self._fp = fp
         self._threads = threads
-        self._decomp = MidicothDecompressor(threads=threads)
+        self._memlimit = memlimit
+        self._decomp = self._new_decompressor()
         self._eof = False
         self._pos = 0
         self._size = -1
@@ -758,7 +894,8 @@ class _DecompressReader(io.RawIOBase):
                     self._eof = True
                     self._size = self._pos
                     return b""
-                self._decomp = MidicothDecompressor(threads=self._threads)
+                self._decomp.close()
+                self._decomp = self._new_decompressor()
             elif self._decomp.needs_input:
                 raw = self._fp.read(_READ_CHUNK)
                 if not raw:
@@ -768,6 +905,13 @@ class _DecompressReader(io.RawIOBase):
             data = self._decomp.decompress(raw, size)
         self._pos += len(data)
         return data
+
+    def _new_decompressor(self) -> MidicothDecompressor:
+        return MidicothDecompressor(threads=self._threads, memlimit=self._memlimit)
+
+    def close(self) -> None:
+        self._decomp.close()
+        super().close()
 
     def readall(self) -> bytes:
         chunks = []
@@ -781,7 +925,8 @@ class _DecompressReader(io.RawIOBase):
         self._fp.seek(0)
         self._eof = False
         self._pos = 0
-        self._decomp = MidicothDecompressor(threads=self._threads)
+        self._decomp.close()
+        self._decomp = self._new_decompressor()
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_SET:
@@ -824,7 +969,8 @@ class MidicothFile(io.BufferedIOBase):
     the start). The compression keywords are those of
     :class:`MidicothCompressor` and apply only to writing, except
     ``threads``: when reading, it decodes independent blocks on that many
-    cores (see :class:`MidicothDecompressor`).
+    cores. ``memlimit`` applies only to reading (see
+    :class:`MidicothDecompressor`).
     """
 
     def __init__(
@@ -837,6 +983,7 @@ class MidicothFile(io.BufferedIOBase):
         block_size: int | None = None,
         threads: int | None = None,
         modes: int | None = None,
+        memlimit: int | None = DEFAULT_MEMLIMIT,
     ) -> None:
         self._fp: IO[bytes] | None = None
         self._closefp = False
@@ -850,8 +997,11 @@ class MidicothFile(io.BufferedIOBase):
             if (memory_mib, stages, block_size, modes) != (None, None, None, None):
                 raise ValueError("compression options apply only when writing")
             _check_threads(read_threads)
+            _check_memlimit(memlimit)
             mode_code = _MODE_READ
         elif mode in ("w", "wb", "a", "ab", "x", "xb"):
+            if memlimit != DEFAULT_MEMLIMIT:
+                raise ValueError("memlimit applies only when reading")
             mode_code = _MODE_WRITE
             self._compressor = MidicothCompressor(
                 memory_mib=_core.DEFAULT_MEMORY_MIB if memory_mib is None else memory_mib,
@@ -876,7 +1026,7 @@ class MidicothFile(io.BufferedIOBase):
         self._mode_str = "rb" if mode_code == _MODE_READ else "wb"
         if mode_code == _MODE_READ:
             assert self._fp is not None
-            self._buffer = io.BufferedReader(_DecompressReader(self._fp, read_threads))
+            self._buffer = io.BufferedReader(_DecompressReader(self._fp, read_threads, memlimit))
 
     def close(self) -> None:
         """Flush and close the file; a stream being written gets its end marker."""
@@ -953,7 +1103,8 @@ class MidicothFile(io.BufferedIOBase):
         return self._reader().peek(size)
 
     def read(self, size: int | None = -1) -> bytes:
-        """Read up to ``size`` uncompressed bytes (all if negative or None)."""
+        """Read up to ``size`` uncompressed bytes (all if -1 or None; other
+        negative sizes raise :class:`ValueError`, as in :mod:`lzma`)."""
         return self._reader().read(-1 if size is None else size)
 
     def read1(self, size: int = -1) -> bytes:
@@ -977,7 +1128,7 @@ class MidicothFile(io.BufferedIOBase):
         if self._mode != _MODE_WRITE:
             raise io.UnsupportedOperation("File not open for writing")
         assert self._compressor is not None and self._fp is not None
-        view = memoryview(data).cast("B")
+        view = _bytes_view(data)
         self._fp.write(self._compressor.compress(view))
         self._pos += len(view)
         return len(view)
@@ -1006,6 +1157,7 @@ def open(
     block_size: int | None = None,
     threads: int | None = None,
     modes: int | None = None,
+    memlimit: int | None = DEFAULT_MEMLIMIT,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
@@ -1036,6 +1188,7 @@ def open(
         block_size=block_size,
         threads=threads,
         modes=modes,
+        memlimit=memlimit,
     )
     if "t" in mode:
         encoding = io.text_encoding(encoding) if hasattr(io, "text_encoding") else encoding

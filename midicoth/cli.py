@@ -25,15 +25,15 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import IO, Any, Callable, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
 from . import __version__, _core
-from .api import MidicothCompressor, MidicothFile
+from .api import DEFAULT_MEMLIMIT, MidicothCompressor, MidicothFile
 from .format import (
     FORMAT_VERSION,
     MAX_BLOCK_SIZE,
@@ -47,6 +47,7 @@ from .format import (
     parse_stages,
     scan,
     stages_name,
+    written_by,
 )
 
 __all__ = ["main"]
@@ -56,7 +57,7 @@ _CHUNK = 1 << 20  # bytes read from the input at a time
 _PROGRESS_MIN = 4 << 20  # inputs at least this long get a progress bar on a terminal
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 _T = TypeVar("_T")
-_READ_FORMATS = ", ".join(map(str, sorted(READ_VERSIONS)))
+_READ_FORMATS = ", ".join(map(str, sorted({fmt for fmt, _ in READ_VERSIONS})))
 _SIZE_RE = re.compile(r"(\d+)\s*([kKmMgG]?)(?:i?B)?$")
 
 
@@ -92,6 +93,46 @@ class _SizeType(click.ParamType):
                 ctx,
             )
         return size
+
+
+class _MemlimitType(click.ParamType):
+    """A memory limit: a byte count with an optional K, M or G suffix, a
+    percentage of the machine's memory, or ``max`` for none (as ``xz -M``)."""
+
+    name = "LIMIT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: Any) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.lower() == "max":
+            return None
+        if text.endswith("%"):
+            percent = text[:-1].strip()
+            if not percent.isdigit() or not 1 <= int(percent) <= 100:
+                self.fail(f"{value!r} is not a percentage from 1% to 100%", param, ctx)
+            try:
+                total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            except (AttributeError, ValueError, OSError):
+                self.fail("this system does not tell its memory size; give a size", param, ctx)
+            return total * int(percent) // 100
+        match = _SIZE_RE.match(text)
+        if match is None or int(match.group(1)) == 0:
+            self.fail(f"{value!r} is not a size like 512M or 2G, a percentage or max", param, ctx)
+        return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+def _memlimit(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The -M option of a command that decodes."""
+    return click.option(
+        "-M",
+        "--memlimit",
+        type=_MemlimitType(),
+        default=str(DEFAULT_MEMLIMIT >> 20) + "M",
+        show_default=True,
+        help="Refuse streams whose model needs more memory than this (e.g. 2G, 50%, max); "
+        "with -j, decode fewer blocks at once where that keeps within it.",
+    )(function)
 
 
 def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -156,6 +197,7 @@ class _Options:
     memory: int | None = None
     stages: int = _core.ALL_STAGES
     modes: int = _core.MODE_ALL
+    memlimit: int | None = DEFAULT_MEMLIMIT
 
 
 def _stdin() -> IO[bytes]:
@@ -339,7 +381,7 @@ def _decode(src: str, size: int | None, out: IO[bytes] | None, opts: _Options) -
     with _open_input(src) as fin, _Progress(size, _display(src), opts) as bar:
         seekable = src != "-" and fin.seekable()
         done = 0
-        with MidicothFile(fin, threads=opts.threads) as reader:
+        with MidicothFile(fin, threads=opts.threads, memlimit=opts.memlimit) as reader:
             while True:
                 data = reader.read(_CHUNK)
                 if not data:
@@ -406,15 +448,14 @@ def _describe(layout: StreamLayout, verbose: bool) -> list[str]:
         f"  format version  {p.format_version}"
         + (
             ""
-            if p.format_version in READ_VERSIONS
+            if any(fmt == p.format_version for fmt, _ in READ_VERSIONS)
             else f" (not this midicoth's: it reads format versions {_READ_FORMATS})"
         ),
         f"  model version   {p.model_version}"
         + (
-            ""
-            if READ_VERSIONS.get(p.format_version) == p.model_version
-            else " (not this midicoth's)"
+            "" if (p.format_version, p.model_version) in READ_VERSIONS else " (not this midicoth's)"
         ),
+        f"  written by      {written_by(p) or 'no midicoth release'}",
         f"  memory          {p.memory_mib} MiB",
         f"  stages          {stages_name(p.stages)}",
         f"  blocks          {len(layout.blocks)} {mode}, up to {_human(p.block_size)} each",
@@ -677,6 +718,7 @@ def compress_command(files: Sequence[str], **kwargs: Any) -> None:
 @_common
 @_writing
 @_threads("Decode")
+@_memlimit
 def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Decompress FILE.mdc to FILE (or stdin to stdout)."""
     _guarded(lambda: _run(_decompress_one, files, _Options(**kwargs)))
@@ -685,6 +727,7 @@ def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
 @main.command("test")
 @_common
 @_threads("Decode")
+@_memlimit
 def test_command(files: Sequence[str], **kwargs: Any) -> None:
     """Check that FILEs decompress correctly, writing nothing."""
     _guarded(lambda: _run(_test_one, files, _Options(**kwargs)))

@@ -38,7 +38,7 @@ import struct
 import zlib
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import BinaryIO, NamedTuple, Union
+from typing import BinaryIO, NamedTuple
 
 from . import _core
 
@@ -53,6 +53,7 @@ __all__ = [
     "METHOD_STORED",
     "MIN_BLOCK_SIZE",
     "READ_VERSIONS",
+    "RELEASES",
     "SOLID_BLOCK_SIZE",
     "STREAM_HEADER_SIZE",
     "BlockHeader",
@@ -78,9 +79,10 @@ __all__ = [
     "read_varint",
     "scan",
     "stages_name",
+    "written_by",
 ]
 
-Buffer = Union[bytes, bytearray, memoryview]
+Buffer = bytes | bytearray | memoryview
 
 
 class MidicothError(Exception):
@@ -94,12 +96,27 @@ MAGIC = b"\x89MDC"
 FORMAT_VERSION = 3
 """Container layout version written by this package (it also reads version 2)."""
 
-READ_VERSIONS: Mapping[int, int] = MappingProxyType({2: 5, FORMAT_VERSION: _core.MODEL_VERSION})
-"""The one rule of which streams this midicoth decodes: the format versions
-it reads, each with the model version its streams must name. Format 2
-streams were written by model 5 (midicoth 0.5), whose coding this engine
-reproduces when a block's method is 0, the only method format 2 has;
-format 3 streams by this engine's own model."""
+RELEASES: Mapping[tuple[int, int], str] = MappingProxyType(
+    {
+        (1, 1): "0.1",
+        (2, 2): "0.2",
+        (2, 3): "0.3",
+        (2, 4): "0.4",
+        (2, 5): "0.5.0-0.5.1",
+        (3, 6): "0.6.0 and later",
+    }
+)
+"""The midicoth releases that wrote streams of each (format version, model
+version) pair."""
+
+READ_VERSIONS: frozenset[tuple[int, int]] = frozenset({(2, 5), (3, 6)})
+"""The one rule of which streams this midicoth decodes: the (format version,
+model version) pairs of every release from 0.5.0 on, and no pair is ever
+dropped (docs/FORMAT.md). Format 2 streams were written by model 5, whose
+coding this engine reproduces when a block's method is 0, the only method
+format 2 has; format 3 streams by this engine's own model."""
+
+_READ_FORMATS = frozenset(fmt for fmt, _ in READ_VERSIONS)
 
 FLAG_INDEPENDENT = 0x01
 """Header flag: every block was coded by a fresh engine (else: solid stream)."""
@@ -382,16 +399,19 @@ def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[i
 # --- stream header -------------------------------------------------------------------
 
 
-#: Earlier model versions in format-2 streams, and the release that decodes them.
-_MODEL_RELEASES = {2: "0.2", 3: "0.3", 4: "0.4"}
-
-
 def _readable_formats() -> str:
     """The format versions this midicoth reads, for messages: "versions 2 and 3"."""
-    versions = sorted(READ_VERSIONS)
+    versions = sorted(_READ_FORMATS)
     if len(versions) == 1:
         return f"version {versions[0]}"
     return "versions " + ", ".join(map(str, versions[:-1])) + f" and {versions[-1]}"
+
+
+def written_by(params: StreamParams) -> str | None:
+    """The midicoth releases that write streams like ``params`` (e.g.
+    ``"midicoth 0.5.0-0.5.1"``), or None for a pair no release wrote."""
+    releases = RELEASES.get((params.format_version, params.model_version))
+    return f"midicoth {releases}" if releases else None
 
 
 def _version_error(version: int) -> MidicothError:
@@ -462,7 +482,7 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     if len(data) <= len(MAGIC):
         return None
     version = data[len(MAGIC)]
-    if version not in READ_VERSIONS:
+    if version not in _READ_FORMATS:
         raise _version_error(version)
     if len(data) < _FIXED_HEAD:
         return None
@@ -504,21 +524,19 @@ def parse_stream_header(data: Buffer) -> StreamParams:
 
 
 def check_decodable(params: StreamParams) -> None:
-    """Raise :class:`MidicothError` unless this engine can decode the stream.
-
-    Each format version this midicoth reads goes with one model version:
-    format 2 with model 5 (whose coding the engine reproduces with method
-    0, the only method format 2 has), format 3 with this engine's model.
-    """
-    model = READ_VERSIONS.get(params.format_version)
-    if model is None:
+    """Raise :class:`MidicothError` unless this engine can decode the stream
+    (its format and model versions are one of :data:`READ_VERSIONS`)."""
+    if params.format_version not in _READ_FORMATS:
         raise _version_error(params.format_version)
-    if params.model_version != model:
-        release = _MODEL_RELEASES.get(params.model_version)
-        made_by = f" (decode it with midicoth {release})" if release else ""
+    if (params.format_version, params.model_version) not in READ_VERSIONS:
+        releases = [r for (_, model), r in RELEASES.items() if model == params.model_version]
+        made_by = f" (decode it with midicoth {releases[0]})" if releases else ""
+        models = " and ".join(
+            str(model) for fmt, model in sorted(READ_VERSIONS) if fmt == params.format_version
+        )
         raise MidicothError(
             f"stream of format version {params.format_version} was made by model version "
-            f"{params.model_version}{made_by}; this midicoth decodes model version {model} "
+            f"{params.model_version}{made_by}; this midicoth decodes model version {models} "
             f"in format version {params.format_version}"
         )
     if not memory_mib_valid(params.memory_mib):

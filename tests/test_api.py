@@ -8,6 +8,7 @@ inputs and the smallest memory budget keep the suite fast.
 from __future__ import annotations
 
 import io
+import itertools
 import lzma
 import os
 import random
@@ -76,7 +77,7 @@ def decompress_in_pieces(
     that the stream ends; return all output."""
     bounds = sorted({0, len(stream), *cuts})
     out = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         piece = dec.decompress(stream[a:b], max_length)
         assert max_length < 0 or len(piece) <= max_length
         out.append(piece)
@@ -314,7 +315,7 @@ def test_streamed_compression_equals_one_shot(
 ) -> None:
     bounds = sorted({0, len(data), *(c for c in cuts if c <= len(data))})
     comp = midicoth.MidicothCompressor(memory_mib=MEM, block_size=block_size)
-    pieces = [comp.compress(data[a:b]) for a, b in zip(bounds, bounds[1:])]
+    pieces = [comp.compress(data[a:b]) for a, b in itertools.pairwise(bounds)]
     streamed = b"".join(pieces) + comp.flush()
     assert streamed == midicoth.compress(data, memory_mib=MEM, block_size=block_size)
     assert midicoth.decompress(streamed) == data

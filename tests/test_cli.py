@@ -503,3 +503,24 @@ def test_terminated_run_leaves_no_partial_output(work: Path) -> None:
     assert proc.returncode == 128 + signal.SIGTERM
     assert b"terminated" in err
     assert listing(work) == ["a.txt"]
+
+
+def test_memory_limit(work: Path) -> None:
+    """-M refuses a stream whose model needs more, in one line, writing
+    nothing; a larger limit, a percentage or max decodes it."""
+    packed = work / "a.txt.mdc"
+    packed.write_bytes(midicoth.compress(DATA, memory_mib=64))
+    for command in (["test"], ["decompress", "-o", "b.txt"]):
+        result = run(*command, "-M", "32M", packed.name)
+        assert result.exit_code == 1
+        assert re.fullmatch(
+            r"midicoth: a\.txt\.mdc: the stream's model needs 64 MiB of memory, more than "
+            r"the memory limit of 32 MiB \(memlimit=, -M\)\n",
+            result.stderr,
+        )
+        assert listing(work) == ["a.txt", "a.txt.mdc"]
+    for limit in ("64M", "1G", "50%", "max"):
+        assert run("test", "-M", limit, str(packed)).exit_code == 0
+    assert run("test", str(packed)).exit_code == 0  # the default: 1 GiB
+    for bad in ("0", "lots", "150%", "-1"):
+        assert run("test", "-M", bad, str(packed)).exit_code == 2

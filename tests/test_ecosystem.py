@@ -22,6 +22,7 @@ import midicoth
 
 TEXT = "".join(f"{i},station {i % 7},{(i * 37) % 101 / 10}\n" for i in range(300))
 OPTIONAL = ("fsspec", "pandas", "dask", "distributed", "numcodecs", "zarr")
+NOT_INSTALLED = "is not installed (the ecosystem extra brings it)"
 
 
 def _run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -85,7 +86,7 @@ def test_core_import_does_not_load_the_integrations(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fsspec() -> Any:
-    module = pytest.importorskip("fsspec")
+    module = pytest.importorskip("fsspec", reason="fsspec " + NOT_INSTALLED)
     from midicoth import ecosystem
 
     assert ecosystem.register_fsspec() is True
@@ -132,7 +133,7 @@ def test_fsspec_memory_filesystem(fsspec: Any) -> None:
 
 @pytest.fixture
 def pandas(fsspec: Any) -> Any:
-    return pytest.importorskip("pandas")
+    return pytest.importorskip("pandas", reason="pandas " + NOT_INSTALLED)
 
 
 def _frame(pd: Any) -> Any:
@@ -184,7 +185,7 @@ def test_pandas_own_compression_argument_refuses_midicoth(pandas: Any, tmp_path:
 
 @pytest.fixture
 def numcodecs() -> Any:
-    return pytest.importorskip("numcodecs")
+    return pytest.importorskip("numcodecs", reason="numcodecs " + NOT_INSTALLED)
 
 
 CONFIGS = [
@@ -208,7 +209,7 @@ def test_numcodecs_config_round_trip(numcodecs: Any, config: dict[str, Any]) -> 
 
 
 def test_numcodecs_encode_decode(numcodecs: Any) -> None:
-    np = pytest.importorskip("numpy")
+    np = pytest.importorskip("numpy", reason="numpy " + NOT_INSTALLED)
     from midicoth.ecosystem import Midicoth
 
     codec = Midicoth(memory_mib=16)
@@ -234,7 +235,8 @@ def test_numcodecs_rejects_bad_parameters(numcodecs: Any) -> None:
 
 
 @pytest.mark.skipif(
-    not _entry_point_installed("numcodecs.codecs"), reason="midicoth's entry points not installed"
+    not _entry_point_installed("numcodecs.codecs"),
+    reason="midicoth's entry points are not installed (pip install registers them)",
 )
 def test_numcodecs_finds_the_codec_by_entry_point(numcodecs: Any, tmp_path: Path) -> None:
     run = _run_python(
@@ -255,14 +257,14 @@ def test_numcodecs_finds_the_codec_by_entry_point(numcodecs: Any, tmp_path: Path
 
 @pytest.fixture
 def zarr3() -> Any:
-    zarr = pytest.importorskip("zarr")
+    zarr = pytest.importorskip("zarr", reason="zarr " + NOT_INSTALLED)
     if int(zarr.__version__.split(".")[0]) < 3:
-        pytest.skip("zarr 3 needed")
+        pytest.skip(f"zarr 3 is needed, not {zarr.__version__} (zarr 3 needs Python 3.11+)")
     return zarr
 
 
 def _grid() -> Any:
-    np = pytest.importorskip("numpy")
+    np = pytest.importorskip("numpy", reason="numpy " + NOT_INSTALLED)
     return (np.arange(120 * 90, dtype="int32").reshape(120, 90) % 1013) * 7
 
 
@@ -289,7 +291,7 @@ def test_zarr_format3_array(zarr3: Any, tmp_path: Path) -> None:
 
 
 def test_zarr_format2_array_with_the_numcodecs_codec(zarr3: Any, tmp_path: Path) -> None:
-    pytest.importorskip("numcodecs")
+    pytest.importorskip("numcodecs", reason="numcodecs " + NOT_INSTALLED)
     from midicoth.ecosystem import Midicoth
 
     grid = _grid()
@@ -309,11 +311,12 @@ def test_zarr_format2_array_with_the_numcodecs_codec(zarr3: Any, tmp_path: Path)
 
 
 @pytest.mark.skipif(
-    not _entry_point_installed("zarr.codecs"), reason="midicoth's entry points not installed"
+    not _entry_point_installed("zarr.codecs"),
+    reason="midicoth's entry points are not installed (pip install registers them)",
 )
 def test_zarr_opens_arrays_by_entry_point(zarr3: Any, tmp_path: Path) -> None:
     """Arrays written with either codec open in a process that never imported midicoth."""
-    pytest.importorskip("numcodecs")
+    pytest.importorskip("numcodecs", reason="numcodecs " + NOT_INSTALLED)
     from midicoth.ecosystem import Midicoth, MidicothZarrCodec
 
     grid = _grid()
@@ -342,9 +345,9 @@ def test_zarr_opens_arrays_by_entry_point(zarr3: Any, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
-    pytest.importorskip("fsspec")
-    pytest.importorskip("dask.bag")
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("fsspec", reason="fsspec " + NOT_INSTALLED)
+    pytest.importorskip("dask.bag", reason="dask " + NOT_INSTALLED)
+    distributed = pytest.importorskip("dask.distributed", reason="distributed " + NOT_INSTALLED)
     cluster = distributed.LocalCluster(
         n_workers=2,
         processes=True,
@@ -386,10 +389,10 @@ def test_dask_bag_reads_midicoth_files_on_worker_processes(
 
 
 def test_dask_array_over_a_midicoth_zarr_array(dask_client: Any, tmp_path: Path) -> None:
-    da = pytest.importorskip("dask.array")
-    zarr = pytest.importorskip("zarr")
+    da = pytest.importorskip("dask.array", reason="dask " + NOT_INSTALLED)
+    zarr = pytest.importorskip("zarr", reason="zarr " + NOT_INSTALLED)
     if int(zarr.__version__.split(".")[0]) < 3:
-        pytest.skip("zarr 3 needed")
+        pytest.skip(f"zarr 3 is needed, not {zarr.__version__} (zarr 3 needs Python 3.11+)")
     from midicoth.ecosystem import MidicothZarrCodec
 
     grid = _grid()

@@ -87,7 +87,9 @@ def test_readme_example(example: Example, tmp_path: Path) -> None:
     else:
         for module in _imported_modules(example.code):
             if module.split(".")[0] != "midicoth":
-                pytest.importorskip(module)
+                pytest.importorskip(
+                    module, reason=f"{module} is not installed (the ecosystem extra brings it)"
+                )
         script = tmp_path / "example.py"
         script.write_text(example.code, encoding="utf-8")
         command = [sys.executable, script.name]

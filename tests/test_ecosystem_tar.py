@@ -22,7 +22,8 @@ TAR = shutil.which("tar")
 MIDICOTH = shutil.which("midicoth")
 
 pytestmark = pytest.mark.skipif(
-    TAR is None or MIDICOTH is None, reason="needs tar and the midicoth command on PATH"
+    TAR is None or MIDICOTH is None,
+    reason="needs tar and the installed midicoth command on PATH (pip install puts it there)",
 )
 
 

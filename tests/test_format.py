@@ -739,7 +739,7 @@ def test_format_2_block_headers_have_no_method() -> None:
 def test_each_format_version_decodes_one_model_version(
     format_version: int, model_version: int, ok: bool
 ) -> None:
-    assert dict(fmt.READ_VERSIONS) == {2: 5, 3: _core.MODEL_VERSION}
+    assert fmt.READ_VERSIONS == {(2, 5), (3, _core.MODEL_VERSION)}
     params = format_2_params(format_version=format_version, model_version=model_version)
     if ok:
         fmt.check_decodable(params)

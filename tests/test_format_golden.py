@@ -398,6 +398,30 @@ def test_kept_versions_still_decode(pair: tuple[int, int], name: str) -> None:
     assert set(block_methods(packed)) <= {"plain"}
 
 
+def test_every_release_from_0_5_stays_decodable() -> None:
+    """The policy of docs/FORMAT.md: every (format, model) pair that a
+    release from 0.5.0 on wrote is read, and has golden files that decode
+    (the kept directories above, the current pair in tests/golden/)."""
+    current = (fmt.FORMAT_VERSION, _core.MODEL_VERSION)
+    since_0_5 = {pair for pair in fmt.RELEASES if pair >= (2, 5)}
+    assert current in since_0_5
+    assert fmt.READ_VERSIONS == since_0_5 == set(KEPT) | {current}
+    assert set(read_pins()) >= since_0_5
+
+
+@pytest.mark.parametrize("pair", sorted(set(KEPT) | {(fmt.FORMAT_VERSION, _core.MODEL_VERSION)}))
+def test_info_names_the_release_that_wrote_a_stream(pair: tuple[int, int]) -> None:
+    from click.testing import CliRunner
+
+    from midicoth.cli import main
+
+    directory = KEPT.get(pair, GOLDEN)
+    name = min(read_manifest(directory))
+    done = CliRunner().invoke(main, ["info", str(directory / name)])
+    assert done.exit_code == 0, done.output
+    assert f"written by      midicoth {fmt.RELEASES[pair]}" in done.output
+
+
 def block_bodies(packed: bytes) -> list[bytes]:
     """The coded (or stored) bytes of every block of a one-stream file."""
     params, at = fmt.read_stream_header(packed)

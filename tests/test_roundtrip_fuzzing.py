@@ -24,6 +24,7 @@ independent blocks of several sizes, one or two threads). Budgets stay at
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import random
 import subprocess
@@ -111,7 +112,7 @@ def cuts(draw: st.DrawFn, size: int, max_pieces: int = 8) -> list[int]:
 
 
 def split(data: bytes, bounds: list[int]) -> list[bytes]:
-    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def blocks_of(packed: bytes) -> list[tuple[int, int]]:

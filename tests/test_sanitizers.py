@@ -14,14 +14,16 @@ UndefinedBehaviorSanitizer, and coverage-guided fuzzing of the decoder.
 * ``test_fuzz_targets`` builds tests/c/fuzz_decode.c and
   tests/c/fuzz_roundtrip.c with libFuzzer (clang), seeds their corpora from
   valid segments made by the installed extension, and runs both at once
-  for a bounded time.
+  for a bounded time; ``test_fuzz_smoke_without_libfuzzer`` runs the same
+  targets under tests/c/fuzz_main.c (random mutants of the seeds, no
+  coverage guidance) with any compiler, so that CI always fuzzes.
 
 Each test skips when its toolchain is missing. The tables of the core come
 from tests/c/alloc_plain.c (calloc) instead of csrc/alloc.c (mmap), so that
 AddressSanitizer guards each of them.
 
 Knobs for long runs (docs/TESTING.md): ``MIDICOTH_FUZZ_SECONDS`` (per target,
-default 20), ``MIDICOTH_FUZZ_CORPUS`` (a directory that keeps the corpora
+default 20 with libFuzzer, 10 for the smoke run), ``MIDICOTH_FUZZ_CORPUS`` (a directory that keeps the corpora
 between runs), ``MIDICOTH_SANITIZE_SCALE`` (sanitize_engine's SCALE, default 1).
 """
 
@@ -46,7 +48,9 @@ HARNESS = ROOT / "tests" / "c"
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 CFLAGS = ["-std=c99", "-g", "-O1", "-fno-omit-frame-pointer", "-DMDC_DEBUG"]
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX C toolchains")
+pytestmark = pytest.mark.skipif(
+    os.name != "posix", reason="needs a POSIX C toolchain (gcc or clang)"
+)
 
 
 def core_sources() -> list[str]:
@@ -76,7 +80,7 @@ def compiler_with(flags: list[str], tmp: Path, names: tuple[str, ...] = ("gcc", 
         )
         if built.returncode == 0 and subprocess.run([str(exe)], check=False).returncode == 0:
             return name
-    pytest.skip(f"no compiler here supports {' '.join(flags)}")
+    pytest.skip(f"no {' or '.join(names)} here builds and runs a program with {' '.join(flags)}")
 
 
 def build(cc: str, flags: list[str], sources: list[str], out: Path, shared: bool = False) -> Path:
@@ -129,12 +133,14 @@ def runtime_library(cc: str, name: str) -> str | None:
 
 
 def test_extension_under_sanitizers(tmp_path: Path) -> None:
-    cython = pytest.importorskip("Cython.Build")
+    cython = pytest.importorskip(
+        "Cython.Build", reason="Cython is not installed (the test extra brings it)"
+    )
     del cython
     cc = compiler_with(SANITIZE, tmp_path, names=("gcc",))
     preload = [runtime_library(cc, "libasan.so"), runtime_library(cc, "libubsan.so")]
     if None in preload:
-        pytest.skip("the sanitizer runtimes are not shared libraries here")
+        pytest.skip(f"{cc} has no shared ASan/UBSan runtime (libasan.so, libubsan.so) to preload")
     package = tmp_path / "site" / "midicoth"
     shutil.copytree(
         ROOT / "midicoth", package, ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__")
@@ -211,6 +217,9 @@ def test_extension_under_sanitizers(tmp_path: Path) -> None:
             "5",
             "--cli",
             "2",
+            # an instrumented engine of 1-4 GiB (the memory cases) takes seconds to set up
+            "--time-bound",
+            "30",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -264,14 +273,14 @@ def test_fuzz_targets(tmp_path: Path) -> None:
         "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n"
     )
     if shutil.which("clang") is None:
-        pytest.skip("clang is not installed")
+        pytest.skip("clang is not installed: libFuzzer comes with clang only (Debian: clang)")
     linked = subprocess.run(
         ["clang", *flags, "-o", str(tmp_path / "probe"), str(probe)],
         capture_output=True,
         check=False,
     )
     if linked.returncode != 0:
-        pytest.skip("clang here has no libFuzzer")
+        pytest.skip("clang here cannot link -fsanitize=fuzzer (Debian: libclang-rt-dev)")
 
     seconds = int(os.environ.get("MIDICOTH_FUZZ_SECONDS", "20"))
     keep = os.environ.get("MIDICOTH_FUZZ_CORPUS")
@@ -312,5 +321,43 @@ def test_fuzz_targets(tmp_path: Path) -> None:
             f"{cov[-1] if cov else '?'}"
         )
         if proc.returncode != 0 or not done:
+            failures.append(f"{name} (exit {proc.returncode}):\n{text[-5000:]}")
+    assert not failures, "\n\n".join(failures)
+
+
+def test_fuzz_smoke_without_libfuzzer(tmp_path: Path) -> None:
+    """The fuzz targets under ASan/UBSan on any compiler: tests/c/fuzz_main.c
+    runs every seed and then random mutants of them (no coverage guidance)
+    for a bounded time, both targets at once. Where clang is, the libFuzzer
+    run above goes further; this one runs on every CI machine."""
+    cc = compiler_with(SANITIZE, tmp_path)
+    seconds = os.environ.get("MIDICOTH_FUZZ_SECONDS", "10")
+    decode_seeds, trip_seeds = seed_inputs(random.Random(2))
+    runs = {}
+    for name, seeds in (("fuzz_decode", decode_seeds), ("fuzz_roundtrip", trip_seeds)):
+        exe = build(
+            cc,
+            SANITIZE,
+            [str(HARNESS / "fuzz_main.c"), str(HARNESS / f"{name}.c"), *core_sources()],
+            tmp_path / name,
+        )
+        paths = []
+        for i, seed in enumerate(seeds):
+            path = tmp_path / f"{name}-seed-{i:03d}"
+            path.write_bytes(seed)
+            paths.append(str(path))
+        runs[name] = subprocess.Popen(
+            [str(exe), seconds, "1", *paths],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=sanitizer_env(),
+        )
+    failures = []
+    for name, proc in runs.items():
+        out, _ = proc.communicate(timeout=float(seconds) + 600)
+        text = out.decode(errors="replace")
+        done = re.search(r"Done (\d+) runs", text)
+        print(f"{name}: {done.group(0) if done else 'no summary'}")
+        if proc.returncode != 0 or not done or int(done.group(1)) <= len(decode_seeds):
             failures.append(f"{name} (exit {proc.returncode}):\n{text[-5000:]}")
     assert not failures, "\n\n".join(failures)

@@ -11,8 +11,9 @@
 
 #include "alloc.h"
 
-void *mdc_table_alloc(size_t bytes)
+void *mdc_table_alloc(size_t bytes, int huge_pages)
 {
+    (void)huge_pages;
     return calloc(bytes ? bytes : 1, 1);
 }
 

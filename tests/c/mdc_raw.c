@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     unsigned char *data = read_all(stdin, &len);
     size_t cap = len * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES;
     unsigned char *coded = malloc(cap + 1), *back = malloc(len + 1);
-    mdc_engine *enc = mdc_engine_new(memory, stages), *dec = mdc_engine_new(memory, stages);
+    mdc_engine *enc = mdc_engine_new(memory, stages, len), *dec = mdc_engine_new(memory, stages, len);
     if (!data || !coded || !back || !enc || !dec) {
         fprintf(stderr, "mdc_raw: out of memory or bad parameters\n");
         return 1;

@@ -102,7 +102,7 @@ static size_t make_input(int shape, uint8_t *buf, size_t max)
 static void round_trip(const uint8_t *data, size_t len, unsigned memory, unsigned stages,
                        int segments)
 {
-    mdc_engine *enc = mdc_engine_new(memory, stages), *dec = mdc_engine_new(memory, stages);
+    mdc_engine *enc = mdc_engine_new(memory, stages, MDC_SIZE_UNKNOWN), *dec = mdc_engine_new(memory, stages, MDC_SIZE_UNKNOWN);
     HARNESS_CHECK(enc && dec, "engines");
     /* A solid stream: the same engine codes `segments` cuts of the input. */
     size_t cut_at[8] = {0};
@@ -211,9 +211,9 @@ static void try_damaged(const uint8_t *seg, size_t len, uint64_t size, unsigned 
                         const uint8_t *expect, size_t expect_len)
 {
     int fresh = total.damaged_cases % 16 == 0;
-    mdc_engine *d = fresh ? mdc_engine_new(MEMORY, stages) : reused[stages];
+    mdc_engine *d = fresh ? mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN) : reused[stages];
     if (!d)
-        d = reused[stages] = mdc_engine_new(MEMORY, stages);
+        d = reused[stages] = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
     HARNESS_CHECK(d != NULL, "engine");
     size_t hand = harness_below(&rng_state, 2) ? len + 1 : 1 + harness_below(&rng_state, 40);
     harness_decoded r = harness_decode(d, seg, len, size, hand, 1 + harness_below(&rng_state, 4096),
@@ -241,7 +241,7 @@ static void part2(int scale)
         for (int shape = 1; shape < 8; shape++) {
             unsigned stages = stage_sets[(rep + shape) % 4];
             size_t len = make_input(shape, buf, shape == 3 ? 1200 : 250 + 250 * (size_t)rep % 2500);
-            mdc_engine *enc = mdc_engine_new(MEMORY, stages);
+            mdc_engine *enc = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
             size_t clen;
             uint8_t *coded = harness_encode(enc, buf, len, 4096, &clen);
             mdc_engine_free(enc);
