@@ -2,6 +2,7 @@
 """The native core's skin: buffers in, buffers out, the GIL released around
 the per-byte loop. Contract and docstrings: _core.pyi. Model: csrc/."""
 
+from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -184,6 +185,7 @@ cdef class Encoder:
                 made = mdc_encode(self._e, &data[pos], take, &consumed, self._scratch, cap)
             pieces.append(self._scratch[:made])
             pos += consumed
+            PyErr_CheckSignals()  # Ctrl-C between pieces, not after the whole input
         self.bytes_in += n
         self.segment_in += n
         return b"".join(pieces)
@@ -234,10 +236,13 @@ cdef class Decoder:
     def learn(self, const uint8_t[::1] data not None):
         if mdc_decode_remaining(self._e):
             raise ValueError("the open segment is not fully decoded")
-        cdef size_t n = data.shape[0]
-        if n:
+        cdef size_t n = data.shape[0], pos = 0, take
+        while pos < n:
+            take = n - pos if n - pos < PIECE else PIECE
             with nogil:
-                mdc_learn(self._e, &data[0], n)
+                mdc_learn(self._e, &data[pos], take)
+            pos += take
+            PyErr_CheckSignals()
 
     @property
     def segment_remaining(self):
@@ -273,6 +278,7 @@ cdef class Decoder:
                 made += got
                 if got == 0:
                     break
+                PyErr_CheckSignals()
             result = out[:made]
         finally:
             free(out)

@@ -21,12 +21,14 @@ import operator
 import os
 import threading
 import zlib
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 from . import _core
 from .format import (
     DEFAULT_BLOCK_SIZE,
+    MAGIC,
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
     SOLID_BLOCK_SIZE,
@@ -39,6 +41,8 @@ from .format import (
     pack_block_header,
     pack_end_marker,
     pack_stream_header,
+    parse_modes,
+    parse_stages,
     read_block_header,
     read_stream_header,
     stages_name,
@@ -117,18 +121,30 @@ def _check_int(name: str, value: Any) -> None:
 
 def _check_threads(threads: int) -> None:
     _check_int("threads", threads)
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, not {threads}")
+    if threads < 0:
+        raise ValueError(f"threads must be 0 (every core) or more, not {threads}")
+
+
+def _cores(threads: int) -> int:
+    """The threads to run: ``threads``, or every core for 0 (as ``-j 0``)."""
+    return threads or os.cpu_count() or 1
+
+
+def _flags(value: int | str, parse: Callable[[str], int]) -> int:
+    """Stage or mode flags given as a number or by name (``"paper"``,
+    ``"record+x86"``), as the command line takes them."""
+    return parse(value) if isinstance(value, str) else value
 
 
 def _check_params(
-    memory_mib: int, stages: int, block_size: int | None, threads: int, modes: int
+    memory_mib: int | None, stages: int, block_size: int | None, threads: int, modes: int
 ) -> None:
-    _check_int("memory_mib", memory_mib)
     _check_int("stages", stages)
     _check_int("modes", modes)
     _check_threads(threads)
-    if not memory_mib_valid(memory_mib):
+    if memory_mib is not None:
+        _check_int("memory_mib", memory_mib)
+    if memory_mib is not None and not memory_mib_valid(memory_mib):
         raise ValueError(
             f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
             f"{_core.MAX_MEMORY_MIB}, not {memory_mib}"
@@ -210,28 +226,32 @@ class MidicothCompressor:
     """Compress data incrementally into one Midicoth stream.
 
     ``memory_mib`` sets the model's memory budget (the decoder will use the
-    same); by default it is :data:`DEFAULT_MEMORY_MIB`, or, when the input's
-    size is told by ``size_hint``, :func:`auto_memory_mib` of that size (of
-    the block size, for independent blocks). ``stages`` selects model stages
-    (a combination of ``STAGE_*``).
+    same). By default it is :func:`auto_memory_mib` of the input's size (of
+    the block size, for independent blocks), as :func:`compress` chooses it:
+    of ``size_hint`` if given, else of the input itself, which the
+    compressor learns by holding its first block until a byte past it (or
+    the end) arrives. So equal data and parameters give equal bytes through
+    every door. ``stages`` selects model stages: a combination of
+    ``STAGE_*``, or their names as the command line takes them
+    (``"paper"``, ``"match+mix+apm"``).
 
     ``modes`` (a combination of ``MODE_RECORD``, ``MODE_SPARSE`` and
-    ``MODE_X86``; default ``MODE_ALL``) are the methods an analyser may pick
-    for each block, by looking at it: models of records and columns, of
-    sparse numeric fields, and the x86 call/jump transform. The chosen
-    method is recorded in the block's header, so decoding needs no option.
-    ``modes=0`` codes every block with the plain model, as midicoth 0.5.1
-    did. Whatever the modes, a block that would code larger than itself is
-    stored as it is.
+    ``MODE_X86``, or their names; default ``MODE_ALL``) are the methods an
+    analyser may pick for each block, by looking at it: models of records
+    and columns, of sparse numeric fields, and the x86 call/jump transform.
+    The chosen method is recorded in the block's header, so decoding needs
+    no option. ``modes=0`` codes every block with the plain model, as
+    midicoth 0.5.1 did. Whatever the modes, a block that would code larger
+    than itself is stored as it is.
 
     With ``block_size=None`` and ``threads=1`` the stream is *solid*: one
     model learns from all of the input, which gives the best ratio. Giving
     ``block_size`` (bytes) makes *independent* blocks, each coded by a fresh
     model, so a damaged block is reported by its index and blocks can be
-    coded on ``threads`` cores at once. ``threads > 1`` without a block size
-    uses independent blocks of :data:`DEFAULT_BLOCK_SIZE` (as ``xz -T``
-    does). For a given block size, the output does not depend on
-    ``threads``.
+    coded on ``threads`` cores at once (0: every core). Any other
+    ``threads`` without a block size uses independent blocks of
+    :data:`DEFAULT_BLOCK_SIZE` (as ``xz -T`` does). For a given block size,
+    the output does not depend on ``threads``.
 
     Call :meth:`compress` with successive chunks and :meth:`flush` once at
     the end; join all the returned bytes. Output arrives a block at a time:
@@ -243,35 +263,30 @@ class MidicothCompressor:
         self,
         *,
         memory_mib: int | None = None,
-        stages: int = _core.ALL_STAGES,
+        stages: int | str = _core.ALL_STAGES,
         block_size: int | None = None,
         threads: int = 1,
         size_hint: int | None = None,
-        modes: int = _core.MODE_ALL,
+        modes: int | str = _core.MODE_ALL,
     ) -> None:
+        stages, modes = _flags(stages, parse_stages), _flags(modes, parse_modes)
         if size_hint is not None:
             _check_int("size_hint", size_hint)
             if size_hint < 0:
                 raise ValueError(f"size_hint must be non-negative or None, not {size_hint}")
-        independent = block_size is not None or threads > 1
-        if memory_mib is None:
-            if size_hint is not None and independent:
-                size_hint = min(size_hint, block_size or DEFAULT_BLOCK_SIZE)
-            memory_mib = auto_memory_mib(size_hint)
         _check_params(memory_mib, stages, block_size, threads, modes)
-        if block_size is None:
-            block_size = DEFAULT_BLOCK_SIZE if independent else SOLID_BLOCK_SIZE
-        self._params = StreamParams(
-            memory_mib=memory_mib,
-            stages=stages,
-            model_version=_core.MODEL_VERSION,
-            independent=independent,
-            block_size=block_size,
+        self._independent = block_size is not None or threads != 1
+        self._block_size = block_size or (
+            DEFAULT_BLOCK_SIZE if self._independent else SOLID_BLOCK_SIZE
         )
+        self._memory_mib = memory_mib
+        self._stages = stages
+        self._size_hint = size_hint
         self._modes = modes
-        self._threads = threads
+        self._threads = _cores(threads)
         self._lock = threading.Lock()
-        self._header: bytes | None = pack_stream_header(self._params)
+        self._params: StreamParams | None = None  # set with the first block
+        self._failure = ""  # why the object cannot go on, once it cannot
         self._total = 0
         self._flushed = False
         # The chained data check: CRC-32 of all input taken into blocks so far.
@@ -282,40 +297,82 @@ class MidicothCompressor:
         self._encoder: _core.Encoder | None = None
         self._futures: collections.deque[Future[bytes]] = collections.deque()
         self._pool: ThreadPoolExecutor | None = None
-        if not independent:
-            self._encoder = _core.Encoder(memory_mib=memory_mib, stages=stages, size_hint=size_hint)
 
     def compress(self, data: Buffer) -> bytes:
         """Feed ``data``; return the compressed bytes ready so far (may be ``b""``)."""
+        view = _bytes_view(data)
         with self._lock:
+            self._check_usable()
             if self._flushed:
                 raise ValueError("Compressor has been flushed")
-            view = _bytes_view(data)
             self._total += len(view)
-            return self._take_header() + self._feed(view, final=False)
+            return self._guarded_feed(view, final=False)
 
     def flush(self) -> bytes:
         """Finish the stream and return its last bytes; the object is then spent."""
         with self._lock:
+            self._check_usable()
             if self._flushed:
                 raise ValueError("Repeated call to flush()")
             self._flushed = True
-            out = self._take_header() + self._feed(memoryview(b""), final=True)
+            out = self._guarded_feed(memoryview(b""), final=True)
             if self._pool is not None:
                 self._pool.shutdown()
                 self._pool = None
             self._encoder = None
             return out + pack_end_marker(self._total)
 
-    def _take_header(self) -> bytes:
-        header, self._header = self._header or b"", None
-        return header
+    def _check_usable(self) -> None:
+        if self._failure:
+            raise ValueError(self._failure)
+
+    def _guarded_feed(self, view: memoryview, final: bool) -> bytes:
+        """:meth:`_feed`; after an exception inside it (``MemoryError``, an
+        interrupt) part of a block may be coded, so the object refuses to go on."""
+        try:
+            return self._feed(view, final)
+        except BaseException as exc:
+            self._failure = (
+                f"the compressor cannot be reused after {type(exc).__name__}; start a new one"
+            )
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            raise
+
+    def _start(self, known_size: int | None) -> bytes:
+        """Fix the stream's parameters once the first block is cut and
+        return its header. ``known_size`` is the whole input's size at the
+        end, None while more than a block is in."""
+        size = self._size_hint if self._size_hint is not None else known_size
+        if size is None:  # more than a block: what compress() would see for any such size
+            size = self._block_size + 1
+        if self._independent:
+            size = min(size, self._block_size)
+        memory_mib = self._memory_mib or auto_memory_mib(size)
+        self._params = StreamParams(
+            memory_mib=memory_mib,
+            stages=self._stages,
+            model_version=_core.MODEL_VERSION,
+            independent=self._independent,
+            block_size=self._block_size,
+        )
+        if not self._independent:
+            self._encoder = _core.Encoder(
+                memory_mib=memory_mib, stages=self._stages, size_hint=self._size_hint or known_size
+            )
+        return pack_stream_header(self._params)
 
     def _feed(self, view: memoryview, final: bool) -> bytes:
         """Cut whole blocks from pending input and ``view`` (and, if final,
         the rest); code them; return the coded blocks that are ready, in order."""
-        size = self._params.block_size
+        size = self._block_size
         out = []
+        if self._params is None:  # the first block waits for a byte past it, or the end
+            if len(self._pending) + len(view) <= size and not final:
+                self._pending += view
+                return b""
+            out.append(self._start(len(self._pending) + len(view) if final else None))
         if self._pending:  # complete the partial block of earlier calls first
             take = min(size - len(self._pending), len(view))
             self._pending += view[:take]
@@ -337,6 +394,7 @@ class MidicothCompressor:
         go out first (at most two blocks per thread stay in flight, which
         bounds memory)."""
         params = self._params
+        assert params is not None
         self._check = zlib.crc32(block, self._check)  # blocks come here in order
         if self._encoder is not None:  # solid: the stream's one engine
             return [_write_block(self._encoder, block, self._check, params.stages, self._modes)]
@@ -425,7 +483,7 @@ class MidicothDecompressor:
     def __init__(self, *, threads: int = 1, memlimit: int | None = DEFAULT_MEMLIMIT) -> None:
         _check_threads(threads)
         _check_memlimit(memlimit)
-        self._threads = threads
+        self._threads = _cores(threads)
         self._memlimit = memlimit
         self._workers = 1  # engines decoding at once, set from the stream's header
         self._stop = threading.Event()  # set by close(): workers give up their block
@@ -806,10 +864,10 @@ def compress(
     data: Buffer,
     *,
     memory_mib: int | None = None,
-    stages: int = _core.ALL_STAGES,
+    stages: int | str = _core.ALL_STAGES,
     block_size: int | None = None,
     threads: int = 1,
-    modes: int = _core.MODE_ALL,
+    modes: int | str = _core.MODE_ALL,
 ) -> bytes:
     """Compress ``data`` into one Midicoth stream.
 
@@ -843,6 +901,7 @@ def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT
     _check_memlimit(memlimit)
     results = []
     data = bytes(_bytes_view(data))
+    size = len(data)
     while True:
         decomp = MidicothDecompressor(threads=threads, memlimit=memlimit)
         results.append(decomp.decompress(data))
@@ -851,6 +910,16 @@ def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT
         data = decomp.unused_data
         if not data:
             return b"".join(results)
+        _check_next_stream(data, size - len(data))
+
+
+def _check_next_stream(rest: bytes, offset: int) -> None:
+    """Bytes after a stream must begin another one: say where they do not."""
+    if rest[: len(MAGIC)] != MAGIC[: len(rest)]:
+        raise MidicothError(
+            f"trailing data at byte {offset}: what follows the end of the stream "
+            "is not another midicoth stream"
+        )
 
 
 class _DecompressReader(io.RawIOBase):
@@ -868,6 +937,12 @@ class _DecompressReader(io.RawIOBase):
         self._eof = False
         self._pos = 0
         self._size = -1
+        self._read_in = 0  # compressed bytes read from the file
+
+    def _read_raw(self) -> bytes:
+        raw = self._fp.read(_READ_CHUNK)
+        self._read_in += len(raw)
+        return raw
 
     def readable(self) -> bool:
         return True
@@ -889,15 +964,18 @@ class _DecompressReader(io.RawIOBase):
         data = b""
         while not data:
             if self._decomp.eof:
-                raw = self._decomp.unused_data or self._fp.read(_READ_CHUNK)
+                raw = self._decomp.unused_data
+                offset = self._read_in - len(raw)
+                raw = raw or self._read_raw()
                 if not raw:  # clean end after a whole stream
                     self._eof = True
                     self._size = self._pos
                     return b""
+                _check_next_stream(raw, offset)
                 self._decomp.close()
                 self._decomp = self._new_decompressor()
             elif self._decomp.needs_input:
-                raw = self._fp.read(_READ_CHUNK)
+                raw = self._read_raw()
                 if not raw:
                     raise MidicothError("compressed file ended before the end-of-stream marker")
             else:
@@ -925,6 +1003,7 @@ class _DecompressReader(io.RawIOBase):
         self._fp.seek(0)
         self._eof = False
         self._pos = 0
+        self._read_in = 0
         self._decomp.close()
         self._decomp = self._new_decompressor()
 
@@ -966,8 +1045,8 @@ class MidicothFile(io.BufferedIOBase):
     (create; fail if it exists) or ``"a"`` (append a new stream), each
     optionally followed by ``"b"``. Reading accepts concatenated streams and
     supports :meth:`seek` by emulation (slow backwards: it decodes again from
-    the start). The compression keywords are those of
-    :class:`MidicothCompressor` and apply only to writing, except
+    the start). The compression keywords (``size_hint`` among them) are
+    those of :class:`MidicothCompressor` and apply only to writing, except
     ``threads``: when reading, it decodes independent blocks on that many
     cores. ``memlimit`` applies only to reading (see
     :class:`MidicothDecompressor`).
@@ -979,10 +1058,11 @@ class MidicothFile(io.BufferedIOBase):
         mode: str = "r",
         *,
         memory_mib: int | None = None,
-        stages: int | None = None,
+        stages: int | str | None = None,
         block_size: int | None = None,
         threads: int | None = None,
-        modes: int | None = None,
+        modes: int | str | None = None,
+        size_hint: int | None = None,
         memlimit: int | None = DEFAULT_MEMLIMIT,
     ) -> None:
         self._fp: IO[bytes] | None = None
@@ -994,7 +1074,7 @@ class MidicothFile(io.BufferedIOBase):
 
         read_threads = 1 if threads is None else threads
         if mode in ("r", "rb"):
-            if (memory_mib, stages, block_size, modes) != (None, None, None, None):
+            if (memory_mib, stages, block_size, modes, size_hint) != (None,) * 5:
                 raise ValueError("compression options apply only when writing")
             _check_threads(read_threads)
             _check_memlimit(memlimit)
@@ -1004,10 +1084,11 @@ class MidicothFile(io.BufferedIOBase):
                 raise ValueError("memlimit applies only when reading")
             mode_code = _MODE_WRITE
             self._compressor = MidicothCompressor(
-                memory_mib=_core.DEFAULT_MEMORY_MIB if memory_mib is None else memory_mib,
+                memory_mib=memory_mib,
                 stages=_core.ALL_STAGES if stages is None else stages,
                 block_size=block_size,
                 threads=1 if threads is None else threads,
+                size_hint=size_hint,
                 modes=_core.MODE_ALL if modes is None else modes,
             )
         else:
@@ -1153,10 +1234,11 @@ def open(
     mode: str = "rb",
     *,
     memory_mib: int | None = None,
-    stages: int | None = None,
+    stages: int | str | None = None,
     block_size: int | None = None,
     threads: int | None = None,
-    modes: int | None = None,
+    modes: int | str | None = None,
+    size_hint: int | None = None,
     memlimit: int | None = DEFAULT_MEMLIMIT,
     encoding: str | None = None,
     errors: str | None = None,
@@ -1188,6 +1270,7 @@ def open(
         block_size=block_size,
         threads=threads,
         modes=modes,
+        size_hint=size_hint,
         memlimit=memlimit,
     )
     if "t" in mode:

@@ -1,32 +1,51 @@
 """The ``midicoth`` command line: compress, decompress, test and info.
 
-Behaves like gzip and xz where they agree: ``compress FILE`` writes
+Behaves like xz and gzip where they agree: ``compress FILE`` writes
 ``FILE.mdc`` and removes FILE once the output is safely written (``-k``
 keeps it); ``decompress FILE.mdc`` writes ``FILE``; ``-`` is stdin/stdout.
-Output goes to a temporary file in the destination directory that is
-renamed into place only on success, so a failed or interrupted run leaves
-no partial output and never touches the input. Exit status: 0 success,
-1 data or I/O error, 2 usage error.
+As xz does, an input that is a symbolic link is skipped unless ``-f`` or
+``-c`` is given, and one with several hard links unless ``-f``, ``-k`` or
+``-c``: nothing is removed that the user did not name.
 
-With no command, ``midicoth`` compresses stdin to stdout and ``midicoth -d``
-decompresses stdin to stdout (``-c`` and ``-dc`` are accepted, as in gzip);
-given files, ``midicoth [-d] [-ckfqv] FILE...`` means ``compress`` (or
-``decompress``) with those flags, so ``midicoth -dc FILE.mdc`` works as it
-does with gzip.
+Output goes to a file that has no name until it is complete (Linux's
+``O_TMPFILE``), which is then linked into place; where the system or file
+system has no such files, to a hidden ``.NAME.XXXXXXXX.part`` file beside
+the destination, renamed into place when complete. A failed or interrupted
+run leaves no output and never touches the input; only SIGKILL or a crash
+can leave a ``.part`` file behind: in the second case, or in the instant
+that -f replaces an existing file (through such a name).
+
+SIGINT, SIGTERM and SIGHUP end a run at once in every mode: the temporary
+output is removed, one line is printed and the process dies of the signal
+(the shell's status 128 + the signal number), without waiting for worker
+threads still coding a block.
+
+Exit status: 0 success; 1 an error on any file (the other files are still
+processed); 2 a usage error, or a file skipped and no error (xz's
+warning status).
+
+Without a command, ``midicoth`` takes xz's and gzip's options: ``-z``
+(the default), ``-d``, ``-t`` or ``-l`` chooses compress, decompress,
+test or info, and every other argument goes to that command in its order,
+so ``midicoth -dkc FILE.mdc``, ``midicoth -k -o x.mdc a.txt`` and
+``midicoth -d < in > out`` work as they do with xz.
 """
 
 from __future__ import annotations
 
 import collections
+import errno
 import os
 import re
+import secrets
 import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -65,12 +84,13 @@ class _Failure(Exception):
     """A per-file error: reported in one line, the run goes on, exit status 1."""
 
 
-class _Interrupted(BaseException):
-    """Raised by the SIGTERM/SIGHUP handler so that clean-up code runs."""
+class _Skipped(Exception):
+    """A file left alone on purpose (xz's warnings): one line unless -q, the
+    run goes on, exit status 2 unless another file failed."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+
+class _NoLink(Exception):
+    """The system gives an unnamed file no name: write a named one instead."""
 
 
 class _SizeType(click.ParamType):
@@ -157,24 +177,6 @@ def _parse_modes(ctx: click.Context, param: click.Parameter, value: str) -> int:
         raise click.BadParameter(str(exc)) from None
 
 
-def _cores(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    return value if value else os.cpu_count() or 1
-
-
-def _threads(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The -j option of a command that codes independent blocks ("Compress", "Decode")."""
-    return click.option(
-        "-j",
-        "--threads",
-        type=click.IntRange(min=0),
-        callback=_cores,
-        metavar="N",
-        default=1,
-        show_default=True,
-        help=f"{what} independent blocks on N cores (0: all cores).",
-    )
-
-
 def _human(n: int) -> str:
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale and n % scale == 0:
@@ -217,6 +219,385 @@ def _note(opts: _Options, message: str) -> None:
         click.echo(message, err=True)
 
 
+# --- ending on a signal -----------------------------------------------------------------
+
+# What Ctrl-C, kill and a closed terminal send.
+_ENDING_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+# Held while an output is put in place and its input removed, and by the
+# signal path while it cleans up and exits: so a signal ends a run before
+# that step or after it, never between.
+_commit_lock = threading.RLock()
+# The named temporary outputs that exist now: the signal path removes them.
+# Changed only under _commit_lock, so that the signal path sees each one.
+_temporaries: set[str] = set()
+# Set while a progress bar is on the terminal: the last line then starts anew.
+_bar_on_screen = threading.Event()
+
+
+def _die_of(signum: int) -> None:
+    """End the process at once by ``signum`` itself, its default action
+    restored, as xz and gzip do: the shell then reports status 128 +
+    ``signum`` and, seeing a death by signal, stops a loop that ran this
+    program (after a plain exit, bash would go on to the next command).
+    ``os._exit(128 + signum)`` where that cannot be done. Never a normal
+    exit, which would wait for the worker threads to code every block
+    already queued (minutes on a large input)."""
+    if os.name == "posix":
+        with suppress(Exception):
+            import ctypes
+
+            # libc's signal(), as Python's own works in the main thread only
+            libc_signal = ctypes.CDLL(None, use_errno=True).signal
+            libc_signal.restype = ctypes.c_void_p
+            libc_signal.argtypes = (ctypes.c_int, ctypes.c_void_p)
+            if libc_signal(signum, None) != ctypes.c_void_p(-1).value:  # SIG_DFL; SIG_ERR
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+                # to this thread: it dies before the call returns
+                signal.pthread_kill(threading.get_ident(), signum)
+    os._exit(128 + signum)
+
+
+def _end_run(signum: int) -> None:
+    """End the process for ``signum``: remove the temporary outputs, say so
+    in one line and die of the signal (:func:`_die_of`)."""
+    with _commit_lock:
+        try:
+            for path in list(_temporaries):
+                with suppress(OSError):
+                    os.unlink(path)
+            if signum == getattr(signal, "SIGINT", None):
+                what = "interrupted"
+            else:
+                what = f"terminated by {signal.Signals(signum).name}"
+            line = ("\n" if _bar_on_screen.is_set() else "") + f"midicoth: {what}\n"
+            with suppress(Exception):  # stderr closed or gone: the exit status still tells
+                sys.stderr.write(line)
+                sys.stderr.flush()
+        finally:  # whatever failed above, the process ends: its handlers now ignore signals
+            _die_of(signum)
+
+
+def _watch_signals(fd: int) -> None:
+    """The signal thread: read the numbers of the signals that arrive (the
+    bytes Python's own handler writes to the wakeup fd) and end the run on
+    the first ending one; return when the pipe is closed."""
+    while True:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            return
+        if not data:
+            return
+        for signum in data:
+            if signum in _ENDING_SIGNALS:
+                _end_run(signum)
+
+
+def _ignore_signal(signum: int, frame: Any) -> None:
+    """The Python-level handler while the signal thread is watching: the
+    main thread goes on until the process ends, and raises nothing (so no
+    second Ctrl-C can print a traceback)."""
+
+
+def _end_run_handler(signum: int, frame: Any) -> None:
+    """The Python-level handler where no signal thread watches: end the run."""
+    _end_run(signum)
+
+
+@contextmanager
+def _ending_on_signals() -> Iterator[None]:
+    """While the body runs, SIGINT, SIGTERM and SIGHUP end the run by
+    :func:`_end_run`. On POSIX a thread of its own does it, woken through
+    the signal wakeup fd: it runs within milliseconds even while the main
+    thread waits in C code (an engine call, a worker's result, a read);
+    elsewhere the main thread's handler does, between bytecodes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread: leave them alone
+        return
+    watcher: threading.Thread | None = None
+    previous_wakeup = -1
+    read_fd = write_fd = -1
+    handler: Callable[[int, Any], None] = _end_run_handler
+    if os.name == "posix":
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)  # as set_wakeup_fd requires
+        previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        watcher = threading.Thread(
+            target=_watch_signals, args=(read_fd,), name="midicoth-signals", daemon=True
+        )
+        watcher.start()
+        handler = _ignore_signal
+    previous = {signum: signal.signal(signum, handler) for signum in _ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        if watcher is not None:
+            signal.set_wakeup_fd(previous_wakeup)  # before the fd closes and is reused
+            os.close(write_fd)  # the watcher reads the end of the pipe and returns
+            watcher.join()  # or, if a signal came, it is ending the process
+            os.close(read_fd)
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """An input, open: its name, the file and its status (None for stdin)."""
+
+    name: str
+    file: IO[bytes]
+    stat: os.stat_result | None
+
+    @property
+    def size(self) -> int | None:
+        return None if self.stat is None else self.stat.st_size
+
+
+@contextmanager
+def _opened(src: str, opts: _Options, *, removes: bool) -> Iterator[_Source]:
+    """``src`` opened for reading; stdin for ``-`` (not closed). ``removes``:
+    the run removes the input when done, so, as xz does, a symbolic link is
+    skipped unless -f or -c (the link, not its target, would go), and a
+    file with several hard links unless -f, -k or -c (its data would stay
+    under the other names)."""
+    if src == "-":
+        yield _Source(src, _stdin(), None)
+        return
+    follow = not removes or opts.force or opts.to_stdout
+    link_skip = "is a symbolic link, skipping (-f or -c follows it)"
+    if not follow and stat.S_ISLNK(os.lstat(src).st_mode):
+        raise _Skipped(link_skip)
+    if not stat.S_ISREG(os.stat(src).st_mode):  # before opening: a FIFO would block
+        raise _Failure("not a regular file")
+    nofollow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(src, os.O_RDONLY | getattr(os, "O_BINARY", 0) | nofollow)
+    except OSError as exc:
+        if nofollow and exc.errno == errno.ELOOP:  # became a link since lstat
+            raise _Skipped(link_skip) from None
+        raise
+    with os.fdopen(fd, "rb") as file:
+        st = os.fstat(fd)
+        if removes and st.st_nlink > 1 and not (opts.force or opts.keep or opts.to_stdout):
+            raise _Skipped(
+                f"has {st.st_nlink} hard links, skipping (-k keeps it; -f removes this name)"
+            )
+        yield _Source(src, file, st)
+
+
+def _remove_input(source: _Source, opts: _Options) -> None:
+    """Remove the input of a run whose output is now in place, unless kept."""
+    if source.stat is not None and not opts.keep:
+        source.file.close()  # Windows removes no open file
+        os.unlink(source.name)
+
+
+# --- output -----------------------------------------------------------------------------
+
+_AT_FDCWD = -100  # Linux's values, for linkat(2)
+_AT_EMPTY_PATH = 0x1000
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _unnamed_file(directory: str) -> int | None:
+    """A file in ``directory`` that has no name yet (O_TMPFILE), open for
+    reading and writing; None where the system or the file system has none."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(directory, flag | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        # EISDIR: a kernel older than O_TMPFILE; EOPNOTSUPP: a file system without it
+        if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+
+
+def _link_empty_path(fd: int, path: str) -> bool:
+    """linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH): name the open file
+    ``path``. True if done, False where refused or unavailable;
+    FileExistsError if the name is taken."""
+    try:
+        import ctypes
+
+        linkat = ctypes.CDLL(None, use_errno=True).linkat
+    except (ImportError, OSError, AttributeError):
+        return False
+    linkat.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int)
+    linkat.restype = ctypes.c_int
+    if linkat(fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH) == 0:
+        return True
+    if ctypes.get_errno() == errno.EEXIST:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+    return False
+
+
+def _link_fd(fd: int, path: str) -> None:
+    """Name the unnamed file open as ``fd`` ``path``: FileExistsError if the
+    name is taken (never replaced), _NoLink if this system allows no way."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", path, follow_symlinks=True)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass
+    # No /proc, or a security policy that refuses links through it (EXDEV):
+    # AT_EMPTY_PATH names the open file itself (Linux 6.10 allows it to the
+    # process that opened the file, earlier kernels to privileged ones).
+    if not _link_empty_path(fd, path):
+        raise _NoLink
+
+
+def _hidden_prefix(dest: str) -> str:
+    """The start of a temporary file's name beside ``dest``: temporary files
+    are ``.NAME.XXXXXXXX.part``, the name the documentation gives for
+    leftovers."""
+    return "." + os.path.basename(dest)[:200] + "."  # stays within NAME_MAX
+
+
+def _temporary_name(dest: str) -> str:
+    """A fresh name for a hidden temporary file beside ``dest``."""
+    name = _hidden_prefix(dest) + secrets.token_hex(4) + ".part"
+    return os.path.join(os.path.dirname(dest), name)
+
+
+def _link_into_place(fd: int, dest: str, force: bool) -> None:
+    """Name the complete unnamed output ``dest``; with ``force``, over an
+    existing file (through a temporary name, as a link cannot replace)."""
+    try:
+        _link_fd(fd, dest)
+        return
+    except FileExistsError:
+        if not force:
+            raise _Failure(f"{dest} appeared while writing it; use -f to overwrite") from None
+    for _ in range(100):
+        tmp = _temporary_name(dest)
+        try:
+            _link_fd(fd, tmp)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise _Failure(f"no free temporary name beside {dest}")
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _finish(fd: int, st: os.stat_result | None) -> None:
+    """Give the output the input's owner (where allowed), permission bits
+    and times, and make it durable: all before it gets its name."""
+    if hasattr(os, "fchmod"):  # not on Windows: the default mode stays
+        if st is None:
+            os.fchmod(fd, 0o666 & ~_umask())
+        else:
+            with suppress(OSError):  # not allowed to give the file away: keep ours
+                os.fchown(fd, st.st_uid, st.st_gid)
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    if st is not None and os.utime in os.supports_fd:
+        os.utime(fd, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.fsync(fd)
+
+
+def _write_named(
+    source: _Source, dest: str, opts: _Options, produce: Callable[[IO[bytes]], _T]
+) -> _T:
+    """:func:`_write_output` through a hidden ``.NAME.XXXXXXXX.part`` file
+    beside ``dest``, renamed over it when complete."""
+    with _commit_lock:  # created and registered at once, as the signal path sees it
+        fd, tmp = tempfile.mkstemp(
+            dir=os.path.dirname(dest) or ".", prefix=_hidden_prefix(dest), suffix=".part"
+        )
+        _temporaries.add(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            result = produce(out)
+            out.flush()
+            _finish(out.fileno(), source.stat)
+        if source.stat is not None and os.utime not in os.supports_fd:
+            os.utime(tmp, ns=(source.stat.st_atime_ns, source.stat.st_mtime_ns))
+        with _commit_lock:
+            if os.path.lexists(dest) and not opts.force:
+                raise _Failure(f"{dest} appeared while writing it; use -f to overwrite")
+            os.replace(tmp, dest)
+            _temporaries.discard(tmp)
+            _remove_input(source, opts)
+    except BaseException:
+        with _commit_lock:
+            if tmp in _temporaries:
+                _temporaries.discard(tmp)
+                with suppress(OSError):
+                    os.unlink(tmp)
+        raise
+    return result
+
+
+def _copy_fd(fd: int, out: IO[bytes]) -> None:
+    """Copy the whole file open as ``fd`` to ``out``."""
+    offset = 0
+    while chunk := os.pread(fd, _CHUNK, offset):
+        out.write(chunk)
+        offset += len(chunk)
+
+
+def _write_output(
+    source: _Source, dest: str | None, opts: _Options, produce: Callable[[IO[bytes]], _T]
+) -> _T:
+    """Run ``produce`` on the output and return its result. The output is
+    stdout when ``dest`` is None; else a file that appears as ``dest`` only
+    once complete, after which the input is removed (unless kept)."""
+    if dest is None:
+        out = _stdout()
+        result = produce(out)
+        out.flush()
+        return result
+    if source.stat is not None and _same_file(source.name, dest):
+        raise _Failure(f"output {dest} is the input file")
+    if os.path.lexists(dest) and not opts.force:
+        raise _Failure(f"{dest} already exists; use -f to overwrite")
+    fd = _unnamed_file(os.path.dirname(dest) or ".")
+    if fd is None:
+        return _write_named(source, dest, opts, produce)
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as out:
+            result = produce(out)
+        _finish(fd, source.stat)
+        try:
+            with _commit_lock:
+                _link_into_place(fd, dest, opts.force)
+                _remove_input(source, opts)
+        except _NoLink:  # complete but unnamable: copy it to a named file
+            _write_named(source, dest, opts, lambda out: _copy_fd(fd, out))
+    finally:
+        os.close(fd)
+    return result
+
+
+# --- the commands' work -----------------------------------------------------------------
+
+
 class _NoProgress:
     def update(self, n: int) -> None:
         pass
@@ -232,141 +613,56 @@ class _Progress:
         self._bar = click.progressbar(length=total, label=label, file=sys.stderr) if show else None
 
     def __enter__(self) -> Any:
-        return self._bar.__enter__() if self._bar is not None else _NoProgress()
+        if self._bar is None:
+            return _NoProgress()
+        _bar_on_screen.set()
+        return self._bar.__enter__()
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
-
-
-def _input_size(path: str) -> int | None:
-    """Size of a regular input file, None for stdin; fails for other kinds."""
-    if path == "-":
-        return None
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise _Failure("not a regular file")
-    return st.st_size
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _copy_metadata(src: str, dest_fd: int) -> None:
-    """Give the output the input's permission bits, times and (if allowed) owner."""
-    if not hasattr(os, "fchmod"):  # Windows: mkstemp's default mode stays
-        return
-    if src == "-":
-        os.fchmod(dest_fd, 0o666 & ~_umask())
-        return
-    st = os.stat(src)
-    try:
-        os.fchown(dest_fd, st.st_uid, st.st_gid)
-    except OSError:  # not allowed to give the file away: keep our ownership
-        pass
-    os.fchmod(dest_fd, stat.S_IMODE(st.st_mode))
-
-
-def _write_output(
-    src: str, dest: str | None, opts: _Options, produce: Callable[[IO[bytes]], _T]
-) -> _T:
-    """Run ``produce`` on the output and return its result. The output is
-    stdout when ``dest`` is None, else a temporary file beside ``dest`` that
-    is renamed over it only once complete."""
-    if dest is None:
-        out = _stdout()
-        result = produce(out)
-        out.flush()
-        return result
-    if src != "-" and _same_file(src, dest):
-        raise _Failure(f"output {dest} is the input file")
-    if os.path.lexists(dest) and not opts.force:
-        raise _Failure(f"{dest} already exists; use -f to overwrite")
-    directory = os.path.dirname(dest) or "."
-    prefix = "." + os.path.basename(dest)[:200] + "."  # stays within NAME_MAX
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            result = produce(out)
-            out.flush()
-            _copy_metadata(src, out.fileno())
-            os.fsync(out.fileno())
-        if src != "-":
-            st = os.stat(src)
-            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-        if os.path.lexists(dest) and not opts.force:
-            raise _Failure(f"{dest} appeared while writing it; use -f to overwrite")
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return result
-
-
-def _finish_input(src: str, dest: str | None, opts: _Options) -> None:
-    """Remove the input after a successful run, unless kept."""
-    if src != "-" and dest is not None and not opts.keep:
-        os.unlink(src)
-
-
-def _open_input(src: str) -> AbstractContextManager[IO[bytes]]:
-    """The input file, opened; stdin is used but not closed."""
-    return nullcontext(_stdin()) if src == "-" else open(src, "rb")
+            _bar_on_screen.clear()
 
 
 def _compress_one(src: str, opts: _Options) -> None:
-    size = _input_size(src)
-    if opts.to_stdout or (src == "-" and opts.output is None):
-        dest = None
-        if not opts.force and _stdout().isatty():
-            raise _Failure("compressed data not written to a terminal; use -f to force")
-    elif opts.output is not None:
-        dest = opts.output
-    else:
-        if src.endswith(SUFFIX) and not opts.force:
-            raise _Failure(f"already has the {SUFFIX} suffix; use -f to compress it again")
-        dest = src + SUFFIX
-    comp = MidicothCompressor(
-        memory_mib=opts.memory,
-        stages=opts.stages,
-        block_size=opts.block_size,
-        threads=opts.threads,
-        size_hint=size,
-        modes=opts.modes,
-    )
     started = time.monotonic()
+    with _opened(src, opts, removes=True) as source:
+        if opts.to_stdout or (src == "-" and opts.output is None):
+            dest = None
+            if not opts.force and _stdout().isatty():
+                raise _Failure("compressed data not written to a terminal; use -f to force")
+        elif opts.output is not None:
+            dest = opts.output
+        else:
+            if src.endswith(SUFFIX) and not opts.force:
+                raise _Failure(f"already has the {SUFFIX} suffix; use -f to compress it again")
+            dest = src + SUFFIX
+        comp = MidicothCompressor(
+            memory_mib=opts.memory,
+            stages=opts.stages,
+            block_size=opts.block_size,
+            threads=opts.threads,
+            size_hint=source.size,
+            modes=opts.modes,
+        )
 
-    def produce(out: IO[bytes]) -> tuple[int, int]:
-        usize = csize = 0
-        with _open_input(src) as fin, _Progress(size, _display(src), opts) as bar:
-            while True:
-                chunk = fin.read(_CHUNK)
-                if not chunk:
-                    break
-                usize += len(chunk)
-                coded = comp.compress(chunk)
-                csize += len(coded)
+        def produce(out: IO[bytes]) -> tuple[int, int]:
+            usize = csize = 0
+            with _Progress(source.size, _display(src), opts) as bar:
+                while True:
+                    chunk = source.file.read(_CHUNK)
+                    if not chunk:
+                        break
+                    usize += len(chunk)
+                    coded = comp.compress(chunk)
+                    csize += len(coded)
+                    out.write(coded)
+                    bar.update(len(chunk))
+                coded = comp.flush()
                 out.write(coded)
-                bar.update(len(chunk))
-            coded = comp.flush()
-            out.write(coded)
-        return usize, csize + len(coded)
+            return usize, csize + len(coded)
 
-    usize, csize = _write_output(src, dest, opts, produce)
-    _finish_input(src, dest, opts)
+        usize, csize = _write_output(source, dest, opts, produce)
     ratio = f"{100 * csize / usize:.2f} %, {8 * csize / usize:.3f} bpb" if usize else "empty"
     _note(
         opts,
@@ -375,11 +671,12 @@ def _compress_one(src: str, opts: _Options) -> None:
     )
 
 
-def _decode(src: str, size: int | None, out: IO[bytes] | None, opts: _Options) -> int:
-    """Decode every stream of ``src`` into ``out`` (discard if None); return the size."""
+def _decode(source: _Source, out: IO[bytes] | None, opts: _Options) -> int:
+    """Decode every stream of ``source`` into ``out`` (discard if None); return the size."""
     total = 0
-    with _open_input(src) as fin, _Progress(size, _display(src), opts) as bar:
-        seekable = src != "-" and fin.seekable()
+    fin = source.file
+    with _Progress(source.size, _display(source.name), opts) as bar:
+        seekable = source.stat is not None and fin.seekable()
         done = 0
         with MidicothFile(fin, threads=opts.threads, memlimit=opts.memlimit) as reader:
             while True:
@@ -397,18 +694,17 @@ def _decode(src: str, size: int | None, out: IO[bytes] | None, opts: _Options) -
 
 
 def _decompress_one(src: str, opts: _Options) -> None:
-    size = _input_size(src)
-    if opts.to_stdout or (src == "-" and opts.output is None):
-        dest = None
-    elif opts.output is not None:
-        dest = opts.output
-    elif src.endswith(SUFFIX) and len(os.path.basename(src)) > len(SUFFIX):
-        dest = src[: -len(SUFFIX)]
-    else:
-        raise _Failure(f"unknown suffix (expected {SUFFIX}); use -o or -c")
     started = time.monotonic()
-    written = _write_output(src, dest, opts, lambda out: _decode(src, size, out, opts))
-    _finish_input(src, dest, opts)
+    with _opened(src, opts, removes=True) as source:
+        if opts.to_stdout or (src == "-" and opts.output is None):
+            dest = None
+        elif opts.output is not None:
+            dest = opts.output
+        elif src.endswith(SUFFIX) and len(os.path.basename(src)) > len(SUFFIX):
+            dest = src[: -len(SUFFIX)]
+        else:
+            raise _Failure(f"unknown suffix (expected {SUFFIX}); use -o or -c")
+        written = _write_output(source, dest, opts, lambda out: _decode(source, out, opts))
     _note(
         opts,
         f"{_display(src)}: {written} bytes decompressed in {time.monotonic() - started:.2f} s",
@@ -416,14 +712,14 @@ def _decompress_one(src: str, opts: _Options) -> None:
 
 
 def _test_one(src: str, opts: _Options) -> None:
-    total = _decode(src, _input_size(src), None, opts)
+    with _opened(src, opts, removes=False) as source:
+        total = _decode(source, None, opts)
     _note(opts, f"{_display(src)}: OK ({total} bytes)")
 
 
 def _info_one(src: str, opts: _Options) -> None:
-    _input_size(src)
-    with _open_input(src) as fin:
-        streams = list(scan(fin))
+    with _opened(src, opts, removes=False) as source:
+        streams = list(scan(source.file))
     lines = [f"{_display(src)}:"]
     for number, layout in enumerate(streams, 1):
         if len(streams) > 1:
@@ -478,34 +774,42 @@ def _count_methods(layout: StreamLayout) -> str:
 
 
 def _run(action: Callable[[str, _Options], None], files: Sequence[str], opts: _Options) -> None:
-    """Apply ``action`` to each file; report failures in one line each; exit 1 if any."""
+    """Apply ``action`` to each file, reporting each failure or skip in one
+    line; exit 1 if any file failed, else 2 if any was skipped."""
     if opts.output is not None and (len(files) > 1 or opts.to_stdout):
         raise click.UsageError("-o/--output takes one input file and excludes -c/--stdout")
     if opts.output == "-":
         opts.output, opts.to_stdout = None, True
-    status = 0
+    failed = skipped = False
     for path in files or ["-"]:
         try:
             action(path, opts)
+            continue
+        except _Skipped as exc:
+            skipped = True
+            if not opts.quiet:
+                _report(path, str(exc))
+            continue
         except (_Failure, MidicothError) as exc:
-            status = _report(path, str(exc))
+            message = str(exc)
         except BrokenPipeError:
             _silence_stdout()
-            status = 1
+            failed = True
             break
         except OSError as exc:
-            status = _report(path, exc.strerror or str(exc))
+            message = exc.strerror or str(exc)
         except MemoryError:
-            status = _report(path, "out of memory")
+            message = "out of memory"
         except Exception as exc:  # noqa: BLE001 - a bug: still one line, no traceback
-            status = _report(path, f"internal error: {type(exc).__name__}: {exc}")
-    if status:
-        sys.exit(status)
+            message = f"internal error: {type(exc).__name__}: {exc}"
+        failed = True
+        _report(path, message)
+    if failed or skipped:
+        sys.exit(1 if failed else 2)
 
 
-def _report(path: str, message: str) -> int:
+def _report(path: str, message: str) -> None:
     click.echo(f"midicoth: {_display(path)}: {message}", err=True)
-    return 1
 
 
 def _silence_stdout() -> None:
@@ -515,6 +819,15 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def _guarded(action: Callable[[str, _Options], None], files: Sequence[str], opts: _Options) -> None:
+    """Run a command: :func:`_run`, ended at once by SIGINT, SIGTERM or SIGHUP."""
+    with _ending_on_signals():
+        _run(action, files, opts)
+
+
+# --- options ----------------------------------------------------------------------------
 
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -540,57 +853,153 @@ def _writing(function: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("-c", "--stdout", "to_stdout", is_flag=True, help="Write to stdout."),
             click.option("-k", "--keep", is_flag=True, help="Keep the input file."),
-            click.option("-f", "--force", is_flag=True, help="Overwrite existing output files."),
+            click.option(
+                "-f",
+                "--force",
+                is_flag=True,
+                help="Overwrite existing output files; compress symbolic links (their "
+                "targets) and files with several hard links too.",
+            ),
         ]
     ):
         function = decorator(function)
     return function
 
 
-# Letters of the flags without a value that gzip-style calls may combine
-# ("-dkc"), and the long flags of the same meaning.
-_FLAG_LETTERS = frozenset("dckfqv")
-_LONG_FLAGS = {
-    "--decompress": "d",
-    "--stdout": "c",
-    "--keep": "k",
-    "--force": "f",
-    "--quiet": "q",
-    "--verbose": "v",
+# --- without a command: xz's and gzip's options -----------------------------------------
+
+# The options that choose the command, as xz names them.
+_MODE_OPTIONS = {
+    "-z": "compress",
+    "--compress": "compress",
+    "-d": "decompress",
+    "--decompress": "decompress",
+    "--uncompress": "decompress",
+    "-t": "test",
+    "--test": "test",
+    "-l": "info",
+    "--list": "info",
 }
+_MODE_HELP = [
+    ("-z, --compress", "Compress (the default)."),
+    ("-d, --decompress", "Decompress."),
+    ("-t, --test", "Test: decode and check, writing nothing."),
+    ("-l, --list", "Show what info shows."),
+]
 
 
-def _gzip_style(args: list[str], commands: Sequence[str]) -> list[str]:
-    """``midicoth [-d] [-ckfqv] FILE...`` as gzip takes it: rewritten to
-    ``midicoth compress|decompress [-ckfqv] FILE...``. Anything else (a
-    command first, no file, an option taking a value, or a bare word that
-    names no file, likely a mistyped command) is left to click."""
-    flags: list[str] = []
+def _options_taking_values(commands: Sequence[click.Command]) -> frozenset[str]:
+    """The option names of ``commands`` that take a value (``-o``, ``--memory``)."""
+    return frozenset(
+        name
+        for command in commands
+        for param in command.params
+        if isinstance(param, click.Option) and not param.is_flag and not param.count
+        for name in param.opts + param.secondary_opts
+    )
+
+
+def _without_command(args: list[str], group: click.Group, ctx: click.Context) -> list[str]:
+    """The arguments of a call without a command, rewritten as a call of
+    one: the mode options (``-z``, ``-d``, ``-t``, ``-l``, also inside
+    ``-dkc``; the last one counts, as in xz) choose the command, default
+    compress, and every other argument goes to it in its order, so that
+    click parses each option of that command wherever it stands. Calls
+    that name a command, ask for help or the version, have no argument or
+    start with a word that names no file (a mistyped command) are left
+    as they are."""
+    if not args or args[0] in group.commands or args[0] in ("-h", "--help", "--version"):
+        return args
+    if not args[0].startswith("-") and not os.path.lexists(args[0]):
+        return args  # click says "No such command"
+    takes_value = _options_taking_values(list(group.commands.values()))
+    modes: list[str] = []
+    rest: list[str] = []
+    value_next = False
     for i, arg in enumerate(args):
-        if arg in ("-", "--") or not arg.startswith("-"):
-            if arg in commands or (arg == "--" and i + 1 == len(args)):
-                return args
+        if value_next:
+            rest.append(arg)
+            value_next = False
+        elif arg == "--":
+            rest += args[i:]  # files only from here on
             break
-        if arg in _LONG_FLAGS:
-            flags.append(_LONG_FLAGS[arg])
-        elif arg[1:] and not arg.startswith("--") and set(arg[1:]) <= _FLAG_LETTERS:
-            flags.extend(arg[1:])
+        elif arg.startswith("--"):
+            if arg in _MODE_OPTIONS:
+                modes.append(_MODE_OPTIONS[arg])
+            else:
+                rest.append(arg)
+                value_next = arg in takes_value  # "--memory 16", not "--memory=16"
+        elif arg.startswith("-") and arg != "-":
+            kept = ""
+            for j, letter in enumerate(arg[1:], 2):
+                if "-" + letter in _MODE_OPTIONS:
+                    modes.append(_MODE_OPTIONS["-" + letter])
+                    continue
+                kept += letter
+                if "-" + letter in takes_value:  # the rest of the word, or the next, is its value
+                    kept += arg[j:]
+                    value_next = j == len(arg)
+                    break
+            if kept:
+                rest.append("-" + kept)
+        elif arg in group.commands:
+            raise click.UsageError(
+                f"{arg!r} is a command: it goes first (midicoth {arg} [OPTIONS] FILE...); "
+                f"write ./{arg} for a file of that name",
+                ctx,
+            )
         else:
-            return args
-    else:
-        return args  # no file: stdin to stdout, handled by the group
-    if not flags and not os.path.lexists(arg):
-        return args  # a mistyped command stays a usage error
-    command = "decompress" if "d" in flags else "compress"
-    rest = sorted({f for f in flags if f != "d"})
-    return [command, *(["-" + "".join(rest)] if rest else []), *args[i:]]
+            rest.append(arg)
+    return [modes[-1] if modes else "compress", *rest]
 
 
 class _Group(click.Group):
-    """The command group, also accepting gzip-style calls with files."""
+    """The command group, also accepting calls without a command, as xz's."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _gzip_style(list(args), list(self.commands)))
+        args = list(args)
+        if not args and not _stdin().isatty():
+            args = ["compress"]  # as xz: stdin to stdout
+        return super().parse_args(ctx, _without_command(args, self, ctx))
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """After the commands: the call without a command and every option it takes."""
+        with formatter.section("Without a command, as xz and gzip"):
+            formatter.write_text(
+                "midicoth [-z|-d|-t|-l] [OPTION]... [FILE]...: the mode option chooses "
+                "the command, and any option of that command may stand anywhere "
+                "(midicoth -dkc FILE.mdc, midicoth -k -o x.mdc a.txt, midicoth -T0 big). "
+                "No FILE, or -, means stdin, written to stdout."
+            )
+            formatter.write_paragraph()
+            formatter.write_dl(_MODE_HELP)
+        seen: set[str] = set()
+        rows = []
+        for name in ("compress", "decompress"):
+            command = self.commands[name]
+            sub = click.Context(command, info_name=name, parent=ctx)
+            for param in command.get_params(sub):
+                record = param.get_help_record(sub)
+                if record is not None and param.name not in seen and param.name != "help":
+                    seen.add(param.name or "")
+                    rows.append(record)
+        with formatter.section("Options of compress and decompress, with or without the command"):
+            formatter.write_dl(rows)
+
+
+def _threads(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The -j (xz's -T) option of a command that codes independent blocks
+    ("Compress", "Decode")."""
+    return click.option(
+        "-j",
+        "-T",
+        "--threads",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=1,
+        show_default=True,
+        help=f"{what} independent blocks on N cores (0: all cores).",
+    )
 
 
 @click.group(
@@ -598,27 +1007,13 @@ class _Group(click.Group):
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.option(
-    "-d",
-    "--decompress",
-    "decompress_flag",
-    is_flag=True,
-    help="Without a command: decompress stdin to stdout.",
-)
-@click.option(
-    "-c",
-    "--stdout",
-    "to_stdout",
-    is_flag=True,
-    help="Without a command: write to stdout (the default there).",
-)
 @click.version_option(
     version=__version__,
     message=f"%(prog)s %(version)s (container format {FORMAT_VERSION}, "
     f"model version {_core.MODEL_VERSION})",
 )
 @click.pass_context
-def main(ctx: click.Context, decompress_flag: bool, to_stdout: bool) -> None:
+def main(ctx: click.Context) -> None:
     """Lossless compression by micro-diffusion.
 
     \b
@@ -626,48 +1021,14 @@ def main(ctx: click.Context, decompress_flag: bool, to_stdout: bool) -> None:
     midicoth decompress FILE.mdc   FILE.mdc -> FILE
     midicoth test FILE.mdc         verify without writing
     midicoth info FILE.mdc         format, parameters, sizes
-    midicoth [-d] < in > out       gzip style, stdin to stdout
-    midicoth [-d] [-ckf] FILE...   gzip style, same as compress/decompress
+    midicoth [-d] < in > out       as xz, stdin to stdout
+    midicoth [-d] [-kfc] FILE...   as xz, same as compress/decompress
 
-    Input files are removed after success unless -k is given.
+    Input files are removed after success unless -k is given. Exit status:
+    0 success, 1 an error, 2 a usage error or a file skipped.
     """
-    if ctx.invoked_subcommand is not None:
-        if decompress_flag or to_stdout:
-            raise click.UsageError("-d and -c are for use without a command")
-        return
-    if not decompress_flag and not to_stdout and _stdin().isatty():
+    if ctx.invoked_subcommand is None:  # no argument, on a terminal
         click.echo(ctx.get_help())
-        return
-    opts = _Options(to_stdout=True)
-    _guarded(lambda: _run(_decompress_one if decompress_flag else _compress_one, ["-"], opts))
-
-
-def _guarded(body: Callable[[], None]) -> None:
-    """Run a command body; SIGTERM and SIGHUP interrupt it like Ctrl-C does
-    (so temporary files are removed), and end the run with one line."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise _Interrupted(signum)
-
-    previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is not None:
-            try:
-                previous[signum] = signal.signal(signum, handler)
-            except ValueError:  # not the main thread: leave signals alone
-                pass
-    try:
-        body()
-    except KeyboardInterrupt:
-        click.echo("midicoth: interrupted", err=True)
-        sys.exit(130)
-    except _Interrupted as exc:
-        click.echo("midicoth: terminated", err=True)
-        sys.exit(128 + exc.signum)
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 @main.command("compress")
@@ -711,7 +1072,7 @@ def _guarded(body: Callable[[], None]) -> None:
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Compress FILEs to FILE.mdc (or stdin to stdout)."""
-    _guarded(lambda: _run(_compress_one, files, _Options(**kwargs)))
+    _guarded(_compress_one, files, _Options(**kwargs))
 
 
 @main.command("decompress")
@@ -721,7 +1082,7 @@ def compress_command(files: Sequence[str], **kwargs: Any) -> None:
 @_memlimit
 def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
     """Decompress FILE.mdc to FILE (or stdin to stdout)."""
-    _guarded(lambda: _run(_decompress_one, files, _Options(**kwargs)))
+    _guarded(_decompress_one, files, _Options(**kwargs))
 
 
 @main.command("test")
@@ -730,11 +1091,11 @@ def decompress_command(files: Sequence[str], **kwargs: Any) -> None:
 @_memlimit
 def test_command(files: Sequence[str], **kwargs: Any) -> None:
     """Check that FILEs decompress correctly, writing nothing."""
-    _guarded(lambda: _run(_test_one, files, _Options(**kwargs)))
+    _guarded(_test_one, files, _Options(**kwargs))
 
 
 @main.command("info")
 @_common
 def info_command(files: Sequence[str], **kwargs: Any) -> None:
     """Show format, parameters, blocks and sizes, without decoding."""
-    _guarded(lambda: _run(_info_one, files, _Options(**kwargs)))
+    _guarded(_info_one, files, _Options(**kwargs))

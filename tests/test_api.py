@@ -122,8 +122,14 @@ def test_truncated_raises(codec: SimpleNamespace) -> None:
 
 def test_trailing_garbage_is_an_error() -> None:
     # Deliberately stricter than lzma.decompress, which ignores it (FORMAT.md).
-    with pytest.raises(MidicothError, match="magic"):
-        midicoth.decompress(PACKED + b"junk")
+    at = len(PACKED)
+    for door in (midicoth.decompress, lambda data: midicoth.open(io.BytesIO(data)).read()):
+        with pytest.raises(MidicothError, match=f"^trailing data at byte {at}: "):
+            door(PACKED + b"junk")
+        with pytest.raises(MidicothError, match=f"^trailing data at byte {2 * at}: "):
+            door(PACKED + PACKED + TEXT)
+        with pytest.raises(MidicothError, match="truncated|ended"):
+            door(PACKED + PACKED[:3])  # the start of a stream, cut short
 
 
 @pytest.mark.parametrize("stages", [0, midicoth.STAGE_MATCH, midicoth.STAGE_TWEEDIE, 0b0110])
@@ -165,7 +171,7 @@ def test_auto_memory_is_128_bytes_per_input_byte(size: int | None, expected: int
         ({"memory_mib": "16"}, TypeError),
         ({"stages": midicoth.ALL_STAGES + 16}, ValueError),
         ({"stages": -1}, ValueError),
-        ({"threads": 0}, ValueError),
+        ({"threads": -1}, ValueError),
         ({"threads": 1.5}, TypeError),
         ({"block_size": midicoth.MIN_BLOCK_SIZE - 1}, ValueError),
         ({"block_size": midicoth.MAX_BLOCK_SIZE + 1}, ValueError),
@@ -173,7 +179,9 @@ def test_auto_memory_is_128_bytes_per_input_byte(size: int | None, expected: int
         ({"modes": midicoth.MODE_ALL + 1}, ValueError),
         ({"modes": 0x80}, ValueError),
         ({"modes": -1}, ValueError),
-        ({"modes": "all"}, TypeError),
+        ({"modes": "every"}, ValueError),
+        ({"stages": "paper+word"}, ValueError),
+        ({"modes": b"all"}, TypeError),
         ({"modes": True}, TypeError),
     ],
 )
@@ -182,6 +190,28 @@ def test_parameters_are_validated(kwargs: dict, error: type) -> None:
         midicoth.compress(b"data", **kwargs)
     with pytest.raises(error):
         midicoth.MidicothCompressor(**kwargs)
+
+
+def test_parameters_mean_what_the_command_line_means() -> None:
+    """threads=0 is every core (as -j 0), always in independent blocks, so the
+    bytes do not depend on the machine; stages and modes take the names the
+    command line takes."""
+    data = sample_text(5000, seed=4)
+    assert midicoth.compress(data, memory_mib=MEM, threads=0) == midicoth.compress(
+        data, memory_mib=MEM, threads=2
+    )
+    assert midicoth.decompress(midicoth.compress(data, threads=0), threads=0) == data
+    for stages, modes in (("paper", "none"), ("match+mix+apm", "record+x86")):
+        named = midicoth.compress(data, memory_mib=MEM, stages=stages, modes=modes)
+        numbered = midicoth.compress(
+            data,
+            memory_mib=MEM,
+            stages=midicoth.format.parse_stages(stages),
+            modes=midicoth.format.parse_modes(modes),
+        )
+        assert named == numbered
+    with midicoth.open(io.BytesIO(), "wb", stages="paper") as f:
+        f.write(data)
 
 
 # --- blocks and threads ---------------------------------------------------------------
@@ -237,11 +267,11 @@ def test_chunked_parallel_decompression(cuts: list, max_length: int) -> None:
 
 def test_parallel_decompression_threads_are_validated() -> None:
     with pytest.raises(ValueError):
-        midicoth.MidicothDecompressor(threads=0)
+        midicoth.MidicothDecompressor(threads=-1)
     with pytest.raises(TypeError):
         midicoth.MidicothDecompressor(threads=1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        midicoth.decompress(BLOCKY, threads=0)
+        midicoth.decompress(BLOCKY, threads=-2)
     with pytest.raises(MidicothError, match="ended"):
         midicoth.decompress(BLOCKY[:-20], threads=2)
 
@@ -276,7 +306,9 @@ def test_file_reads_with_threads(tmp_path) -> None:
         f.seek(10)  # backwards: decodes again from the start
         assert f.read(10) == BLOCKY_DATA[10:20]
     with pytest.raises(ValueError):
-        midicoth.open(path, threads=0)
+        midicoth.open(path, threads=-1)
+    with midicoth.open(path, threads=0) as f:  # every core
+        assert f.read() == BLOCKY_DATA
 
 
 def test_solid_beats_independent_blocks() -> None:
@@ -319,6 +351,40 @@ def test_streamed_compression_equals_one_shot(
     streamed = b"".join(pieces) + comp.flush()
     assert streamed == midicoth.compress(data, memory_mib=MEM, block_size=block_size)
     assert midicoth.decompress(streamed) == data
+
+
+@pytest.mark.parametrize(
+    "size, block_size",
+    [
+        (0, None),
+        (1000, None),
+        (midicoth.format.SOLID_BLOCK_SIZE, None),
+        (midicoth.format.SOLID_BLOCK_SIZE + 1, None),
+        (700, 1024),
+        (5000, 1024),
+    ],
+)
+def test_every_door_gives_the_same_bytes_with_the_default_budget(
+    size: int, block_size: int | None
+) -> None:
+    """With the memory budget left to the compressor, the streaming object
+    without a size hint and the file writer give what compress() gives: the
+    budget follows the input's size through every door (docs/API.md)."""
+    data = (sample_text(20000, seed=5) * (size // 20000 + 1))[:size]
+    kw = {"stages": 0, "block_size": block_size}  # PPM alone: the budget is what is tested
+    one_shot = midicoth.compress(data, **kw)
+    comp = midicoth.MidicothCompressor(**kw)
+    streamed = b"".join(comp.compress(data[i : i + 300_000]) for i in range(0, size, 300_000))
+    assert streamed + comp.flush() == one_shot
+    buf = io.BytesIO()
+    with midicoth.open(buf, "wb", **kw) as f:
+        f.write(data)
+    assert buf.getvalue() == one_shot
+    hinted = midicoth.MidicothCompressor(size_hint=size, **kw)
+    assert hinted.compress(data) + hinted.flush() == one_shot
+    assert midicoth.auto_memory_mib(midicoth.format.SOLID_BLOCK_SIZE + 1) == (
+        midicoth.DEFAULT_MEMORY_MIB
+    )
 
 
 # --- MidicothDecompressor -------------------------------------------------------------
@@ -804,7 +870,7 @@ def test_solid_decoder_learns_stored_blocks_in_their_mode(
     data = x86_code(size, seed=4) + noise[:size] + fast_text(size, seed=5) + noise[size:]
     data += x86_code(size, seed=6)
     comp = midicoth.MidicothCompressor(memory_mib=MEM)
-    comp._params = comp._params._replace(block_size=size)  # solid blocks this small
+    comp._block_size = size  # solid blocks this small
     packed = comp.compress(data) + comp.flush()
     assert [m.stored for m in methods(packed)] == [False, True, False, True, False]
     assert {(m.mode, m.period) for m in methods(packed)} == {forced}

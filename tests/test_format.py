@@ -250,7 +250,7 @@ def test_solid_stream_is_one_model_in_segments(modes: int) -> None:
         encoder.set_mode(mode, period)
         segments.append(encoder.compress(data[i : i + 1000]) + encoder.end_segment())
     comp = midicoth.MidicothCompressor(memory_mib=MEM, modes=modes)
-    comp._params = comp._params._replace(block_size=1000)  # cut blocks early, same engine
+    comp._block_size = 1000  # cut blocks early, same engine
     packed = comp.compress(data) + comp.flush()
     blocks = walk(packed)
     assert len(blocks) == len(segments) + 1
@@ -776,7 +776,7 @@ def small_solid_blocks(data: bytes, block_size: int) -> bytes:
     """A solid stream of ``data`` cut into blocks of ``block_size`` (below
     what the writer takes, to keep streams of several solid blocks small)."""
     comp = midicoth.MidicothCompressor(memory_mib=MEM)
-    comp._params = comp._params._replace(block_size=block_size)
+    comp._block_size = block_size
     return comp.compress(data) + comp.flush()
 
 
