@@ -95,11 +95,7 @@ class Decoder:
         measure: bool = ...,
         size_hint: int | None = ...,
     ) -> None:
-        """An engine with this budget and these stages. ``size_hint``, the
-        bytes it will likely model, changes no output: an engine of more than
-        32 MiB made for fewer bytes than a 64th of its budget pages its
-        tables in small pages, so that it touches memory in step with the
-        data it sees."""
+        """As :class:`Encoder`'s (``size_hint``: the bytes it will likely decode)."""
     def stats(self) -> dict[str, object]: ...
     def set_mode(self, mode: int, period: int) -> None:
         """Set the mode of the next segment, as its encoder did."""

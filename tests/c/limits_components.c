@@ -26,6 +26,7 @@
 #include "binctx.h"
 #include "ctxtab.h"
 #include "harness.h"
+#include "limits_fill.h"
 #include "match.h"
 #include "midicoth.h"
 #include "mixer.h"
@@ -370,18 +371,6 @@ static void check_binctx_apm(void)
 
 /* --- ppm and ctxtab: counts at 65535 and 255, full slots ------------------------- */
 
-/* Every count of a row at `count`, its sums and order 0's seen tree to match. */
-static void fill_row(ppm_row *row, uint16_t *seen, uint32_t count)
-{
-    for (int c = 0; c < 256; c++)
-        row->tree[256 + c] = count;
-    for (int k = 255; k >= 1; k--)
-        row->tree[k] = row->tree[2 * k] + row->tree[2 * k + 1];
-    row->distinct = 256;
-    if (seen)
-        for (int k = 511; k >= 1; k--)
-            seen[k] = k >= 256 ? 1 : (uint16_t)(seen[2 * k] + seen[2 * k + 1]);
-}
 
 static void check_ppm(void)
 {

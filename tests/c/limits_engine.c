@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "harness.h"
+#include "limits_fill.h"
 
 #define CHECK HARNESS_CHECK
 #define MEMORY 16u
@@ -119,18 +120,6 @@ static void positions_case(unsigned stages, uint64_t before, uint64_t *rng)
     mdc_engine_free(dec);
 }
 
-/* Every order-0/1 count of PPM at `count` (the sum trees to match). */
-static void fill_row(ppm_row *row, uint16_t *seen, uint32_t count)
-{
-    for (int c = 0; c < 256; c++)
-        row->tree[256 + c] = count;
-    for (int k = 255; k >= 1; k--)
-        row->tree[k] = row->tree[2 * k] + row->tree[2 * k + 1];
-    row->distinct = 256;
-    if (seen)
-        for (int k = 511; k >= 1; k--)
-            seen[k] = k >= 256 ? 1 : (uint16_t)(seen[2 * k] + seen[2 * k + 1]);
-}
 
 /* The model's counters at their limits, the same on both sides. */
 static void set_counters(mdc_engine *e)
