@@ -681,8 +681,10 @@ class MidicothDecompressor:
             else:  # pragma: no cover - _END sets eof and _FAILED raises before
                 break
         self._collect(2 * self._workers)  # blocks finished meanwhile, without waiting
-        if self._limited and not produced and not self._ready and self._inflight:
-            self._collect(len(self._inflight) - 1)  # what was asked is in flight: wait for it
+        # What was asked is in flight: wait for it (the blocks started cover it),
+        # so that a call returns max_length bytes whenever it needs no input.
+        while self._limited and self._inflight and len(self._ready) < limit - produced:
+            self._collect(len(self._inflight) - 1)
         if self._ready:
             take = len(self._ready) if limit is None else min(limit - produced, len(self._ready))
             out.append(bytes(self._ready[:take]))
