@@ -28,7 +28,6 @@ from typing import IO, Any
 from . import _core
 from .format import (
     DEFAULT_BLOCK_SIZE,
-    MAGIC,
     MAX_BLOCK_SIZE,
     MIN_BLOCK_SIZE,
     SOLID_BLOCK_SIZE,
@@ -46,6 +45,7 @@ from .format import (
     read_block_header,
     read_stream_header,
     stages_name,
+    starts_a_stream,
 )
 
 __all__ = [
@@ -512,7 +512,6 @@ class MidicothDecompressor:
         self._inflight: collections.deque[tuple[Future[bytes | None], int, int, int]] = (
             collections.deque()
         )
-        self._inflight_bytes = 0  # their uncompressed sizes
         self._limited = False  # this call stopped starting blocks at max_length
         self._ready = bytearray()
 
@@ -590,7 +589,6 @@ class MidicothDecompressor:
         self._decoder = None
         self._held = None
         self._inflight.clear()
-        self._inflight_bytes = 0
         self._ready.clear()
         self._close_pool()
 
@@ -710,7 +708,8 @@ class MidicothDecompressor:
         if block.end:
             self._collect(0)
             return limit is None or len(self._ready) <= limit
-        if limit is not None and len(self._ready) + self._inflight_bytes >= limit:
+        in_flight = sum(usize for _, _, usize, _ in self._inflight)
+        if limit is not None and len(self._ready) + in_flight >= limit:
             self._limited = True
             return False
         if len(self._buf) < size + block.csize:
@@ -730,7 +729,6 @@ class MidicothDecompressor:
             self._stop,
         )
         self._inflight.append((future, self._block_index, block.usize, block.crc))
-        self._inflight_bytes += block.usize
         self._collect(2 * self._workers)
         return True
 
@@ -739,7 +737,6 @@ class MidicothDecompressor:
         wait while more than ``keep`` are in flight."""
         while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
             future, index, usize, crc = self._inflight.popleft()
-            self._inflight_bytes -= usize
             data = future.result()
             if self._stop.is_set():
                 raise MidicothError("the decompressor is closed")
@@ -917,7 +914,7 @@ def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT
 
 def _check_next_stream(rest: bytes, offset: int) -> None:
     """Bytes after a stream must begin another one: say where they do not."""
-    if rest[: len(MAGIC)] != MAGIC[: len(rest)]:
+    if not starts_a_stream(rest):
         raise MidicothError(
             f"trailing data at byte {offset}: what follows the end of the stream "
             "is not another midicoth stream"

@@ -79,6 +79,7 @@ __all__ = [
     "read_varint",
     "scan",
     "stages_name",
+    "starts_a_stream",
     "written_by",
 ]
 
@@ -436,8 +437,13 @@ def _past_check(data: Buffer, at: int, what: str) -> int | None:
     return at + _CHECK16
 
 
+def starts_a_stream(data: Buffer) -> bool:
+    """True if ``data`` begins with the magic, or with a part of it if shorter."""
+    return bytes(data[: len(MAGIC)]) == MAGIC[: len(data)]
+
+
 def _check_magic(data: Buffer) -> None:
-    if bytes(data[: len(MAGIC)]) != MAGIC[: len(data)]:
+    if not starts_a_stream(data):
         raise MidicothError("not a Midicoth stream (bad magic)")
 
 
