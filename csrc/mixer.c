@@ -1,5 +1,7 @@
 #include "mixer.h"
 
+#include "alloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +14,8 @@ int mixer_init(mixer *m, uint32_t sets, int32_t lr)
     memset(m, 0, sizeof(*m));
     m->sets = sets;
     m->lr = lr;
-    m->w = malloc((size_t)sets * MIX_LANES * sizeof(int32_t));
+    /* page-aligned (alloc.h), so that each set is one 64-byte line */
+    m->w = mdc_table_alloc((size_t)sets * MIX_LANES * sizeof(int32_t), 1);
     if (!m->w)
         return -1;
     for (uint32_t set = 0; set < sets; set++) {
@@ -26,7 +29,7 @@ int mixer_init(mixer *m, uint32_t sets, int32_t lr)
 
 void mixer_free(mixer *m)
 {
-    free(m->w);
+    mdc_table_free(m->w, (size_t)m->sets * MIX_LANES * sizeof(int32_t));
     m->w = NULL;
 }
 

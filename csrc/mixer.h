@@ -73,7 +73,7 @@ static inline void mixer_prefetch(const mixer *m, uint32_t set)
 /* Mix the MIX_LANES inputs `x` (zero past MIX_INPUTS) with weight set `set`
  * for the node at `level`: returns the stretched output (1/256, within
  * +-2047) and keeps its 16-bit squash for the update. */
-static inline int32_t mixer_mix(mixer *m, const stretch_table *st, int level, uint32_t set,
+static MDC_INLINE int32_t mixer_mix(mixer *m, const stretch_table *st, int level, uint32_t set,
                                 const int32_t *x)
 {
     MDC_ASSERT(set < m->sets);
@@ -90,7 +90,7 @@ static inline int32_t mixer_mix(mixer *m, const stretch_table *st, int level, ui
 }
 
 /* Learn the bit coded at `level`; `x` are the inputs that level mixed. */
-static inline void mixer_update(mixer *m, int level, int bit, const int32_t *restrict x)
+static MDC_INLINE void mixer_update(mixer *m, int level, int bit, const int32_t *restrict x)
 {
     uint32_t set = m->set[level];
     int32_t *restrict w = m->w + (size_t)set * MIX_LANES;

@@ -28,6 +28,8 @@ BUILDS = {
     "gcc-O0": ["gcc", "-O0"],
     "gcc-O3-native": ["gcc", "-O3", "-march=native", "-ffp-contract=fast", "-funroll-loops"],
     "gcc-O2-novec": ["gcc", "-O2", "-fno-tree-vectorize"],
+    # the default clone alone, where the others dispatch to AVX2 at load time
+    "gcc-O2-no-clones": ["gcc", "-O2", "-DMDC_NO_VECTOR_CLONES"],
     "gcc-debug-asserts": ["gcc", "-O1", "-DMDC_DEBUG"],
     "clang-O2": ["clang", "-O2"],
     "clang-O3-native": ["clang", "-O3", "-march=native", "-ffp-contract=fast"],
