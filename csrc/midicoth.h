@@ -74,7 +74,7 @@ size_t mdc_engine_bytes(unsigned memory_mib);
 /* NULL on invalid parameters or when memory is short. `expected_bytes`, the
  * bytes the engine will likely model (MDC_SIZE_UNKNOWN if not known), does
  * not change a coded bit: it only decides how the tables are paged in. An
- * engine of more than 32 MiB made for fewer bytes than a 64th of its budget
+ * engine of more than 32 MiB made for fewer bytes than one per 4 KiB of budget
  * keeps base pages, so that the memory it touches grows with the bytes it
  * sees (tens of KiB per byte at first) instead of 2 MiB per touch; larger
  * inputs and small budgets get huge pages, which cost fewer page faults

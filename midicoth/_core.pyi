@@ -58,7 +58,7 @@ class Encoder:
     ) -> None:
         """An engine with this budget and these stages. ``size_hint``, the
         bytes it will likely model, changes no output: an engine of more than
-        32 MiB made for fewer bytes than a 64th of its budget pages its
+        32 MiB made for fewer bytes than one per 4 KiB of budget pages its
         tables in small pages, so that it touches memory in step with the
         data it sees."""
     @property
