@@ -57,7 +57,7 @@ static inline uint32_t apm_knot(const apm *a, uint32_t idx, uint32_t j)
 /* The refined P(1) of `p` (16-bit) in context `ctx`, for the node at
  * `level`; remembers the knots for apm_update. Inline, like the rest of
  * the per-node path, so that it takes the engine's vector width. */
-static inline uint32_t apm_p(apm *a, const stretch_table *st, int level, uint32_t p, uint32_t ctx)
+static MDC_INLINE uint32_t apm_p(apm *a, const stretch_table *st, int level, uint32_t p, uint32_t ctx)
 {
     uint32_t x = (uint32_t)(stretch(st, p) + 2048); /* 1..4095 */
     MDC_ASSERT(ctx < a->contexts && x >= 1 && x <= 4095);
@@ -69,7 +69,7 @@ static inline uint32_t apm_p(apm *a, const stretch_table *st, int level, uint32_
 }
 
 /* Move a knot toward `target` by its share (of 128) of the rate. */
-static inline void apm_pull(apm *a, uint32_t idx, uint32_t j, int32_t target, uint32_t share)
+static MDC_INLINE void apm_pull(apm *a, uint32_t idx, uint32_t j, int32_t target, uint32_t share)
 {
     int32_t k = (int32_t)apm_knot(a, idx, j);
     k += (target - k) * (int32_t)share / (128 << APM_RATE);
@@ -77,7 +77,7 @@ static inline void apm_pull(apm *a, uint32_t idx, uint32_t j, int32_t target, ui
 }
 
 /* Learn the bit coded at `level` (after apm_p at that level). */
-static inline void apm_update(apm *a, int level, int bit)
+static MDC_INLINE void apm_update(apm *a, int level, int bit)
 {
     int32_t target = bit ? 65535 : 0;
     uint32_t idx = a->idx[level], j = a->j[level];

@@ -79,7 +79,7 @@ static inline uint16_t *binctx_entry(const binctx *b, int level, int node)
 }
 
 /* 16-bit P(1) at a node; remembers the entry for binctx_update. */
-static inline uint32_t binctx_p(binctx *b, int level, int node)
+static MDC_INLINE uint32_t binctx_p(binctx *b, int level, int node)
 {
     uint16_t *e = binctx_entry(b, level, node);
     b->at[level] = e;
@@ -87,7 +87,7 @@ static inline uint32_t binctx_p(binctx *b, int level, int node)
 }
 
 /* Learn the bit coded at `level` (after binctx_p at that level). */
-static inline void binctx_update(binctx *b, int level, int bit)
+static MDC_INLINE void binctx_update(binctx *b, int level, int bit)
 {
     /* round(65536 / (n + 1.5)), n = 0..15 */
     static const uint16_t rate[16] = {43691, 26214, 18725, 14564, 11916, 10082, 8738, 7710,

@@ -90,6 +90,25 @@ static inline int mdc_is_text(int c)
     return (c >= 32 && c < 127) || c == '\n' || c == '\r' || c == '\t';
 }
 
+/* A byte's class, which picks the mixers' weight sets (engine.c, lean.h):
+ * lower case, upper case, space, digit, end of line, zero, 128 and up,
+ * anything else. */
+#define MDC_BYTE_CLASSES 8
+static inline uint32_t mdc_byte_class(uint32_t c)
+{
+    if (c >= 'a' && c <= 'z')
+        return 0;
+    if (c >= 'A' && c <= 'Z')
+        return 1;
+    if (c == ' ')
+        return 2;
+    if (c >= '0' && c <= '9')
+        return 3;
+    if (c == '\n' || c == '\r')
+        return 4;
+    return c == 0 ? 5 : c >= 128 ? 6 : 7;
+}
+
 /* floor(log2(x)) for x > 0, portable and exact. */
 static inline int mdc_ilog2(uint64_t x)
 {

@@ -37,6 +37,11 @@
  *                 5-7 for a map of the blend alone.
  *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
+ * With MDC_STAGE_LEAN (level 1) none of 1 and 3-7 runs: lean.c predicts
+ * the 8 decisions directly from binary context models, the match model's
+ * expected bit and the structure models through one mixer, for the coder
+ * (lean_byte, lean_node, lean_learn below).
+ *
  * Then every stage learns the true byte. The decoder runs the identical
  * model and learns the path bit by bit, which is why only the 8 nodes on
  * the path are ever calibrated: a correction rescales a node's subtrees and
@@ -71,6 +76,7 @@
 #include "blend.h"
 #include "coder.h"
 #include "highctx.h"
+#include "lean.h"
 #include "match.h"
 #include "mixer.h"
 #include "ppm.h"
@@ -115,7 +121,7 @@
 static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
 
 /* The mixers' weight sets. Both are chosen by the match state and the
- * previous byte's class (byte_class); the level mixer's also by PPM's order
+ * previous byte's class (mdc_byte_class); the level mixer's also by PPM's order
  * (-1..4) and confidence bucket (conf_bucket), the node mixer's also by
  * whether that confidence is at least NODE_SURE_CONF (a count of 896 or
  * more). How far to trust each input depends on how much PPM has seen of
@@ -129,7 +135,7 @@ static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
  * classes, whether a word is under way. */
 #define PPM_ORDERS (PPM_MAX_ORDER + 2)
 #define CONF_BUCKETS 4
-#define BYTE_CLASSES 8
+#define BYTE_CLASSES MDC_BYTE_CLASSES
 #define LEVEL_CHOICES (PPM_ORDERS * CONF_BUCKETS * BYTE_CLASSES)
 #define LEVEL_SETS (8 * MATCH_STATES * LEVEL_CHOICES)
 #define NODE_SURE_CONF 1024
@@ -204,6 +210,8 @@ struct mdc_engine {
     uint8_t settled[8];                  /* per level: the node took the short path */
 
     mdc_dist dist;
+    lean_model lean;                     /* MDC_STAGE_LEAN's model (instead of all above but
+                                            match, the structure models and the final map) */
 
     coder_state coder;
     int segment_open;       /* encoder: bits coded since the last flush */
@@ -219,6 +227,9 @@ struct mdc_engine {
     double ideal_bits;      /* diagnostics: a sum of 2^35 costs (4 GiB) is off by
                                a few parts in a million at most */
 };
+
+/* LEAN_FIXED_BYTES counts 64 KiB for it. */
+_Static_assert(sizeof(struct mdc_engine) <= 65536, "the engine's own state fits its share");
 
 typedef struct {
     uint64_t ppm, highctx, word, binctx, structs;
@@ -275,10 +286,36 @@ static layout layout_for(unsigned memory_mib)
     return l;
 }
 
+/* The lean model's layout (MDC_STAGE_LEAN). Its fixed part, a constant
+ * for the reason FIXED_BYTES is: the final map (when on), the order-1
+ * model, the mixer, and 64 KiB for the engine's own state. The rest is
+ * shared out in 64ths: rounded down to powers of two, 4 to the match
+ * history and 1 to each of its five tables; 8 to the four structure
+ * models; what is left, evenly to the five hashed binary context models. */
+#define LEAN_FIXED_BYTES(apm_on) \
+    ((apm_on) ? 256u * 256u * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + 65536u
+
+static layout lean_layout_for(unsigned memory_mib, unsigned stages)
+{
+    uint64_t budget = (uint64_t)memory_mib << 20;
+    uint64_t part = (budget - LEAN_FIXED_BYTES(stages & MDC_STAGE_APM)) / 64;
+    layout l = {0, 0, 0, 0, 0, 0, 0};
+    l.ring_bits = mdc_ilog2(pow2_floor(part * 4));
+    l.match_bits = mdc_ilog2(pow2_floor(part) / sizeof(uint32_t));
+    l.structs = part * 8;
+    uint64_t used = LEAN_FIXED_BYTES(stages & MDC_STAGE_APM) + l.structs + record_size() +
+                    (stages & MDC_STAGE_MATCH ? match_size(l.ring_bits, l.match_bits) : 0);
+    l.binctx = (budget - used) / (LEAN_MODELS - 1);
+    return l;
+}
+
 int mdc_params_valid(unsigned memory_mib, unsigned stages)
 {
+    /* the lean model takes the match model and the final map, nothing else */
+    const unsigned lean_with = MDC_STAGE_LEAN | MDC_STAGE_MATCH | MDC_STAGE_APM;
     return memory_mib >= MDC_MIN_MEMORY_MIB && memory_mib <= MDC_MAX_MEMORY_MIB &&
-           (memory_mib & (memory_mib - 1)) == 0 && (stages & ~MDC_ALL_STAGES) == 0;
+           (memory_mib & (memory_mib - 1)) == 0 && (stages & ~MDC_KNOWN_STAGES) == 0 &&
+           (!(stages & MDC_STAGE_LEAN) || (stages & ~lean_with) == 0);
 }
 
 /* Whether this platform can address the budget at all (32-bit builds: up
@@ -315,6 +352,7 @@ void mdc_engine_free(mdc_engine *e)
     record_free(&e->record);
     mixer_free(&e->mix_level);
     mixer_free(&e->mix_node);
+    lean_free(&e->lean);
     apm_free(&e->final_apm);
     apm_free(&e->settled_apm);
     free(e->cost);
@@ -342,17 +380,21 @@ static MDC_INLINE int binary_structure(const mdc_engine *e)
  * structure the word's model takes one more structure context instead: the
  * byte above with the last byte and the byte above-left; in sparse or code
  * blocks, the bytes 3 and 4 back. */
+static uint64_t structure_word_ctx(const mdc_engine *e)
+{
+    uint64_t h = e->hist;
+    const record_model *r = &e->record;
+    return r->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
+                     : struct_ctx(11, h >> 16 & 255, h >> 24 & 255, 0);
+}
+
 static uint64_t binctx_hash(const mdc_engine *e, int k)
 {
     static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
     if (k < BINCTX_MODELS - 1)
         return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
-    if (binary_structure(e)) {
-        uint64_t h = e->hist;
-        const record_model *r = &e->record;
-        return r->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
-                         : struct_ctx(11, h >> 16 & 255, h >> 24 & 255, 0);
-    }
+    if (binary_structure(e))
+        return structure_word_ctx(e);
     const word_model *w = &e->word;
     return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
                      (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
@@ -409,7 +451,15 @@ int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages)
         return 0;
     if (!(mode & MDC_MODE_RECORD) && period)
         return 0;
-    return !(mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE)) || (stages & MDC_STAGE_MIX);
+    return !(mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE)) ||
+           (stages & (MDC_STAGE_MIX | MDC_STAGE_LEAN));
+}
+
+/* The lean model's next contexts (after a byte, or a new mode). */
+static MDC_INLINE void lean_contexts(mdc_engine *e)
+{
+    int structure = binary_structure(e);
+    lean_next(&e->lean, e->hist, structure, structure ? structure_word_ctx(e) : 0);
 }
 
 int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
@@ -424,6 +474,14 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
             for (int k = e->structs; k < STRUCT_MODELS; k++)
                 e->mix_x[level][10 + k] = 0;
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
+    }
+    if (e->stages & MDC_STAGE_LEAN) {
+        record_set_period(&e->record, period);
+        struct_hashes(e);
+        for (int level = 0; level < 8; level++)
+            for (int k = e->structs; k < STRUCT_MODELS; k++)
+                e->lean.x[level][LEAN_STRUCT_IN + k] = 0;
+        lean_contexts(e); /* the word's model's, as the mode has it */
     }
     return 0;
 }
@@ -440,6 +498,26 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
  * whole budget in 2 MiB at a time is the cheaper way there. */
 #define HUGE_PAGE_SMALL_BUDGET_MIB 32u
 
+/* The lean model's tables (mdc_engine_new, MDC_STAGE_LEAN): no PPM, no
+ * distribution. */
+static int lean_engine_init(mdc_engine *e, int huge)
+{
+    layout l = lean_layout_for(e->memory_mib, e->stages);
+    int fail = 0;
+    if (e->stages & MDC_STAGE_MATCH)
+        fail |= match_init(&e->match, l.ring_bits, l.match_bits, huge) != 0;
+    fail |= lean_init(&e->lean, l.binctx, huge) != 0;
+    fail |= record_init(&e->record) != 0;
+    for (int k = 0; k < STRUCT_MODELS; k++)
+        fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT, huge) != 0;
+    if (e->stages & MDC_STAGE_APM)
+        fail |= apm_init(&e->final_apm, FINAL_APM_CONTEXTS) != 0;
+    stretch_init(&e->stretch);
+    if (!fail)
+        lean_contexts(e);
+    return fail ? -1 : 0;
+}
+
 mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes)
 {
     if (!mdc_params_valid(memory_mib, stages) || !budget_fits(memory_mib))
@@ -453,6 +531,13 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expect
     e->memory_mib = memory_mib;
     e->stages = stages;
     coder_reset(&e->coder);
+    if (stages & MDC_STAGE_LEAN) {
+        if (lean_engine_init(e, huge) != 0) {
+            mdc_engine_free(e);
+            return NULL;
+        }
+        return e;
+    }
     layout l = layout_for(memory_mib);
     int fail = ppm_init(&e->ppm, l.ppm, huge) != 0;
     if (stages & MDC_STAGE_MATCH)
@@ -490,23 +575,6 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expect
         return NULL;
     }
     return e;
-}
-
-/* A byte's class for the mixers: lower case, upper case, space, digit,
- * end of line, zero, 128 and up, anything else. */
-static MDC_INLINE uint32_t byte_class(uint32_t c)
-{
-    if (c >= 'a' && c <= 'z')
-        return 0;
-    if (c >= 'A' && c <= 'Z')
-        return 1;
-    if (c == ' ')
-        return 2;
-    if (c >= '0' && c <= '9')
-        return 3;
-    if (c == '\n' || c == '\r')
-        return 4;
-    return c == 0 ? 5 : c >= 128 ? 6 : 7;
 }
 
 /* PPM's confidence (128 + the context's count, 0 if none) in 4 buckets:
@@ -577,7 +645,7 @@ static void predict(mdc_engine *e)
         blend_add_slot(dist, e->highctx.pred, w_high, NULL);
 
     dist_finish(dist, e->ppm.o0_max);
-    uint32_t cls = byte_class((uint32_t)(e->hist & 255));
+    uint32_t cls = mdc_byte_class((uint32_t)(e->hist & 255));
     e->level_sel = ((uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence)) *
                        BYTE_CLASSES + cls;
     e->node_sel = (uint32_t)(e->ppm.confidence >= NODE_SURE_CONF) * BYTE_CLASSES + cls;
@@ -773,6 +841,84 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
         highctx_update(&e->highctx, c);
 }
 
+/* The lean model's byte (MDC_STAGE_LEAN): its start, a node's coded
+ * P(1), and the learning of the byte. */
+static MDC_INLINE void lean_byte(mdc_engine *e, int structs)
+{
+    lean_match m = {-1, 0, 0, 0};
+    for (int k = 0; k < structs; k++)
+        binctx_begin(&e->sbin[k], e->sbin_next[k]);
+    if (e->stages & MDC_STAGE_MATCH) {
+        match_predict(&e->match);
+        if (e->match.predicted >= 0) {
+            m.predicted = e->match.predicted;
+            m.streak = e->match.streak;
+            m.confidence = e->match.confidence;
+            m.state = e->match.streak < 8 ? 1 : e->match.streak < 32 ? 2 : 3;
+        }
+    }
+    lean_begin(&e->lean, &m, (uint32_t)(e->hist & 255));
+}
+
+static MDC_INLINE uint32_t lean_node(mdc_engine *e, int level, int node, int structs)
+{
+    uint32_t p = lean_p(&e->lean, &e->stretch, level, node, e->sbin, structs);
+    if (e->stages & MDC_STAGE_APM) {
+        uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)node;
+        if (level < 7)
+            apm_prefetch(&e->final_apm, ctx + (uint32_t)node);
+        uint32_t refined = apm_p(&e->final_apm, &e->stretch, level, p, ctx);
+        p = clamp_p((p + refined + 1) / 2);
+    }
+    return p;
+}
+
+static MDC_INLINE void lean_learn(mdc_engine *e, int c, int structs)
+{
+    e->hist_hi = (e->hist_hi << 8) | (e->hist >> 56);
+    e->hist = (e->hist << 8) | (uint64_t)c;
+    e->nbytes += e->nbytes != UINT64_MAX;
+    if (e->stages & MDC_STAGE_MATCH) {
+        match_update(&e->match, c);
+        match_next(&e->match, e->hist, e->hist_hi);
+    }
+    record_update(&e->record, c);
+    /* the share of text bytes, as update() keeps it */
+    e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
+    /* the next byte's contexts first: their lines come in during the
+     * updates (which use this byte's entries, kept apart) */
+    lean_word(&e->lean, (uint32_t)c);
+    lean_contexts(e);
+    for (int level = 0; level < 8; level++) {
+        int bit = (c >> (7 - level)) & 1;
+        if (e->stages & MDC_STAGE_APM)
+            apm_update(&e->final_apm, level, bit);
+        lean_update(&e->lean, level, bit, e->sbin, structs);
+    }
+    if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
+        struct_hashes(e);
+}
+
+static MDC_INLINE size_t encode_lean(mdc_engine *e, const uint8_t *in, size_t in_len,
+                                     size_t *consumed, uint8_t *out, size_t out_cap, int structs)
+{
+    size_t i = 0, n = 0;
+    while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
+        int c = in[i++];
+        lean_byte(e, structs);
+        for (int level = 0, node = 1; level < 8; level++) {
+            int bit = (c >> (7 - level)) & 1;
+            uint32_t p = lean_node(e, level, node, structs);
+            account(e, bit, p);
+            n += (size_t)coder_encode(&e->coder, bit, p, out + n);
+            node = 2 * node + bit;
+        }
+        lean_learn(e, c, structs);
+    }
+    *consumed = i;
+    return n;
+}
+
 /* The coding loops take `structs`, the structure models in use, as an
  * argument: each loop is compiled twice, once with the constant 0, which
  * takes the structure models' loops out of the per-node path, so a segment
@@ -802,8 +948,13 @@ MDC_VECTOR_CLONES
 size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
                   uint8_t *out, size_t out_cap)
 {
-    size_t n = e->structs ? encode_bytes(e, in, in_len, consumed, out, out_cap, e->structs)
-                          : encode_bytes(e, in, in_len, consumed, out, out_cap, 0);
+    size_t n;
+    if (e->stages & MDC_STAGE_LEAN)
+        n = e->structs ? encode_lean(e, in, in_len, consumed, out, out_cap, e->structs)
+                       : encode_lean(e, in, in_len, consumed, out, out_cap, 0);
+    else
+        n = e->structs ? encode_bytes(e, in, in_len, consumed, out, out_cap, e->structs)
+                       : encode_bytes(e, in, in_len, consumed, out, out_cap, 0);
     if (*consumed)
         e->segment_open = 1;
     return n;
@@ -812,6 +963,19 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
 MDC_VECTOR_CLONES
 void mdc_learn(mdc_engine *e, const uint8_t *in, size_t in_len)
 {
+    if (e->stages & MDC_STAGE_LEAN) {
+        for (size_t i = 0; i < in_len; i++) {
+            int c = in[i];
+            lean_byte(e, e->structs);
+            for (int level = 0, node = 1; level < 8; level++) {
+                int bit = (c >> (7 - level)) & 1;
+                account(e, bit, lean_node(e, level, node, e->structs));
+                node = 2 * node + bit;
+            }
+            lean_learn(e, c, e->structs);
+        }
+        return;
+    }
     for (size_t i = 0; i < in_len; i++) {
         int c = in[i];
         predict(e);
@@ -852,14 +1016,31 @@ int mdc_decode_damaged(const mdc_engine *e)
     return e->damaged;
 }
 
+/* Whether a decoding loop takes one more byte: not damaged, room in `out`,
+ * bytes of the segment left, and, unless `final`, the lookahead a byte
+ * may need. */
+static MDC_INLINE int decode_goes_on(const mdc_engine *e, const coder_input *src, int final,
+                                     size_t n, size_t out_cap)
+{
+    return !e->damaged && n < out_cap && e->remaining &&
+           (final || src->len - src->pos >= DECODE_LOOKAHEAD);
+}
+
+/* After a decoded byte. An encoder's flush leaves at most 3 bytes for the
+ * decoder to imagine; needing more means the coded bytes are not what was
+ * written, and decoding the rest would only waste time. */
+static MDC_INLINE void decode_check_overrun(mdc_engine *e, const coder_input *src)
+{
+    if (src->pos > src->len && e->overrun + (src->pos - src->len) > 3)
+        e->damaged = 1;
+}
+
 /* Decodes up to out_cap bytes from `src` (see encode_bytes for `structs`). */
 static MDC_INLINE size_t decode_bytes(mdc_engine *e, coder_input *src, int final, uint8_t *out,
                                       size_t out_cap, int structs)
 {
-    size_t n = 0, in_len = src->len;
-    while (!e->damaged && n < out_cap && e->remaining) {
-        if (!final && in_len - src->pos < DECODE_LOOKAHEAD)
-            break;
+    size_t n = 0;
+    while (decode_goes_on(e, src, final, n, out_cap)) {
         predict(e);
         tree_walk w = {0, 1, e->dist.total, 0};
         for (int level = 0; level < 8; level++) {
@@ -872,13 +1053,30 @@ static MDC_INLINE size_t decode_bytes(mdc_engine *e, coder_input *src, int final
         update(e, c, structs);
         out[n++] = (uint8_t)c;
         e->remaining--;
-        /* An encoder's flush leaves at most 3 bytes for the decoder to
-         * imagine; needing more means the coded bytes are not what was
-         * written, and decoding the rest would only waste time. */
-        if (src->pos > in_len && e->overrun + (src->pos - in_len) > 3) {
-            e->damaged = 1;
-            break;
+        decode_check_overrun(e, src);
+    }
+    return n;
+}
+
+/* decode_bytes for the lean model. */
+static MDC_INLINE size_t decode_lean(mdc_engine *e, coder_input *src, int final, uint8_t *out,
+                                     size_t out_cap, int structs)
+{
+    size_t n = 0;
+    while (decode_goes_on(e, src, final, n, out_cap)) {
+        lean_byte(e, structs);
+        int node = 1;
+        for (int level = 0; level < 8; level++) {
+            uint32_t p = lean_node(e, level, node, structs);
+            int bit = coder_decode(&e->coder, p, src);
+            account(e, bit, p);
+            node = 2 * node + bit;
         }
+        int c = node - 256;
+        lean_learn(e, c, structs);
+        out[n++] = (uint8_t)c;
+        e->remaining--;
+        decode_check_overrun(e, src);
     }
     return n;
 }
@@ -893,7 +1091,10 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
         coder_start(&e->coder, &src);
         e->started = 1;
     }
-    if (e->started)
+    if (e->started && (e->stages & MDC_STAGE_LEAN))
+        n = e->structs ? decode_lean(e, &src, final, out, out_cap, e->structs)
+                       : decode_lean(e, &src, final, out, out_cap, 0);
+    else if (e->started)
         n = e->structs ? decode_bytes(e, &src, final, out, out_cap, e->structs)
                        : decode_bytes(e, &src, final, out, out_cap, 0);
     if (src.pos > in_len) {

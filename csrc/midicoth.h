@@ -36,14 +36,23 @@
 #define MDC_STAGE_TWEEDIE 8u
 #define MDC_STAGE_MIX 16u  /* node mixer over the calibrated blend and binary contexts */
 #define MDC_STAGE_APM 32u  /* final adaptive probability map */
+/* The fast model (level 1): no byte distribution, each binary decision
+ * predicted directly by binary context models and one mixer (lean.h). It
+ * replaces the PPM pipeline: with it, of the stages above only MATCH (an
+ * input of its mixer) and APM (the final map after it) may be on. */
+#define MDC_STAGE_LEAN 64u
 #define MDC_PAPER_STAGES 15u
+/* The full model (every stage of the PPM pipeline): the default. */
 #define MDC_ALL_STAGES 63u
+/* Every stage bit the engine knows; which combinations are valid is
+ * mdc_params_valid's to say. */
+#define MDC_KNOWN_STAGES 127u
 
 /* A segment's mode: the structure models on for it, chosen per block by
  * mdc_analyse and recorded by the container. RECORD and SPARSE need
- * MDC_STAGE_MIX (they feed the mixers). X86 is the container's transform
- * (mdc_x86_encode); the engine takes the bit for what it is, data that
- * the transform went over. */
+ * MDC_STAGE_MIX or MDC_STAGE_LEAN (they feed the mixers). X86 is the
+ * container's transform (mdc_x86_encode); the engine takes the bit for
+ * what it is, data that the transform went over. */
 #define MDC_MODE_RECORD 1u /* rows: the bytes a period (or a line) up, the column */
 #define MDC_MODE_SPARSE 2u /* contexts that skip bytes: fields of 16/32/64-bit numbers */
 #define MDC_MODE_X86 4u    /* x86 CALL/JMP targets made absolute */
@@ -62,10 +71,14 @@
 
 typedef struct mdc_engine mdc_engine;
 
-/* 1 if the parameters are valid. */
+/* 1 if the parameters are valid: a budget that is a power of two in
+ * [MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB], and stages that are either a
+ * subset of MDC_ALL_STAGES (the PPM pipeline) or MDC_STAGE_LEAN with any
+ * of MDC_STAGE_MATCH and MDC_STAGE_APM. */
 int mdc_params_valid(unsigned memory_mib, unsigned stages);
 /* Bytes of model state an engine with this budget allocates (<= the budget;
- * SIZE_MAX where this platform cannot address the budget). */
+ * SIZE_MAX where this platform cannot address the budget): the full model's,
+ * which every stage set's is at most. */
 size_t mdc_engine_bytes(unsigned memory_mib);
 
 /* The input size an engine is made for, when it is not known. */

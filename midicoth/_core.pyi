@@ -17,8 +17,11 @@ STAGE_HIGHCTX: int  # hashed contexts of orders 5..8
 STAGE_TWEEDIE: int  # micro-diffusion calibrator
 STAGE_MIX: int  # node mixer over the calibrated blend and binary context models
 STAGE_APM: int  # final adaptive probability map
+STAGE_LEAN: int  # the fast model (level 1): binary context models and one mixer, no PPM;
+# with it only STAGE_MATCH and STAGE_APM may be on
 PAPER_STAGES: int  # the paper's pipeline alone (match | word | highctx | tweedie)
-ALL_STAGES: int  # the default: every stage on
+ALL_STAGES: int  # the default: every stage of the PPM pipeline on
+KNOWN_STAGES: int  # every stage bit the engine knows (not every combination is valid)
 MODEL_VERSION: int  # changes whenever the model changes what it emits
 MIN_MEMORY_MIB: int
 MAX_MEMORY_MIB: int
@@ -43,6 +46,10 @@ def x86_encode(buf: bytearray | memoryview) -> None:
 
 def x86_decode(buf: bytearray | memoryview) -> None:
     """Undo x86_encode, in place."""
+
+def stages_valid(stages: int) -> bool:
+    """True if the engine takes this stage set: a subset of ALL_STAGES, or
+    STAGE_LEAN with any of STAGE_MATCH and STAGE_APM."""
 
 def model_memory(memory_mib: int) -> int:
     """Bytes of model tables an engine built with this budget allocates."""

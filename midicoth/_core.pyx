@@ -19,7 +19,8 @@ cdef extern from "midicoth.h" nogil:
 
     int MDC_MODEL_VERSION
     unsigned MDC_STAGE_MATCH, MDC_STAGE_WORD, MDC_STAGE_HIGHCTX, MDC_STAGE_TWEEDIE
-    unsigned MDC_STAGE_MIX, MDC_STAGE_APM, MDC_PAPER_STAGES, MDC_ALL_STAGES
+    unsigned MDC_STAGE_MIX, MDC_STAGE_APM, MDC_STAGE_LEAN, MDC_PAPER_STAGES, MDC_ALL_STAGES
+    unsigned MDC_KNOWN_STAGES
     unsigned MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB, MDC_DEFAULT_MEMORY_MIB
     unsigned MDC_MAX_BYTES_PER_BYTE, MDC_MAX_FLUSH_BYTES
     unsigned MDC_MODE_RECORD, MDC_MODE_SPARSE, MDC_MODE_X86, MDC_MODE_ALL, MDC_MAX_PERIOD
@@ -54,8 +55,10 @@ STAGE_HIGHCTX = MDC_STAGE_HIGHCTX
 STAGE_TWEEDIE = MDC_STAGE_TWEEDIE
 STAGE_MIX = MDC_STAGE_MIX
 STAGE_APM = MDC_STAGE_APM
+STAGE_LEAN = MDC_STAGE_LEAN
 PAPER_STAGES = MDC_PAPER_STAGES
 ALL_STAGES = MDC_ALL_STAGES
+KNOWN_STAGES = MDC_KNOWN_STAGES
 MODEL_VERSION = MDC_MODEL_VERSION
 MIN_MEMORY_MIB = MDC_MIN_MEMORY_MIB
 MAX_MEMORY_MIB = MDC_MAX_MEMORY_MIB
@@ -73,6 +76,11 @@ DEF PIECE = 1 << 16
 # The most bytes one Decoder.decompress call returns (the rest comes with
 # the next call).
 DEF MAX_CALL_BYTES = 1 << 30
+
+
+def stages_valid(long stages):
+    """True if the engine takes this stage set (the core's rule, mdc_params_valid)."""
+    return 0 <= stages <= MDC_KNOWN_STAGES and mdc_params_valid(MDC_MIN_MEMORY_MIB, stages) != 0
 
 
 def model_memory(int memory_mib):
@@ -124,7 +132,8 @@ cdef _check_params(long memory_mib, long stages):
         raise ValueError(
             f"invalid parameters: memory_mib must be a power of two in "
             f"[{MDC_MIN_MEMORY_MIB}, {MDC_MAX_MEMORY_MIB}] (got {memory_mib}), "
-            f"stages a subset of {MDC_ALL_STAGES:#x} (got {stages:#x})")
+            f"stages a subset of {MDC_ALL_STAGES:#x}, or lean with match and apm "
+            f"(got {stages:#x})")
 
 
 cdef mdc_engine *_new_engine(long memory_mib, long stages, size_hint) except NULL:

@@ -149,8 +149,11 @@ def _check_params(
             f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
             f"{_core.MAX_MEMORY_MIB}, not {memory_mib}"
         )
-    if stages < 0 or stages & ~_core.ALL_STAGES:
-        raise ValueError(f"stages must be a combination of the STAGE_* flags, not {stages:#x}")
+    if not _core.stages_valid(stages):
+        raise ValueError(
+            f"stages must be a combination of the STAGE_* flags (STAGE_LEAN only with "
+            f"STAGE_MATCH and STAGE_APM), not {stages:#x}"
+        )
     if modes < 0 or modes & ~_core.MODE_ALL:
         raise ValueError(f"modes must be a combination of the MODE_* flags, not {modes:#x}")
     if block_size is not None:

@@ -259,7 +259,7 @@ def stages_name(stages: int) -> str:
     """Human-readable stage list, e.g. ``"match+word+tweedie"`` or ``"ppm only"``;
     bits this engine does not know are shown in hex."""
     names = [name for bit, name in _STAGE_NAMES if stages & bit]
-    unknown = stages & ~_core.ALL_STAGES
+    unknown = stages & ~_core.KNOWN_STAGES
     if unknown:
         names.append(f"unknown {unknown:#x}")
     return "+".join(names) if names else "ppm only"
@@ -342,7 +342,10 @@ def parse_stages(text: str) -> int:
     pipeline alone), ``"ppm"`` (PPM only), stage names joined by ``+`` or
     ``,`` (``"match+mix+apm"``; PPM is always on and may be named too), or
     the bitmask as a number. Raises ValueError for anything else."""
-    return _parse_flags(text, _STAGE_PRESETS, _STAGE_NAMES, _core.ALL_STAGES, "stage")
+    stages = _parse_flags(text, _STAGE_PRESETS, _STAGE_NAMES, _core.KNOWN_STAGES, "stage")
+    if not _core.stages_valid(stages):
+        raise ValueError(f"{text!r}: the lean stage takes only match and apm with it")
+    return stages
 
 
 def memory_mib_valid(memory_mib: int) -> bool:
@@ -549,8 +552,12 @@ def check_decodable(params: StreamParams) -> None:
         raise MidicothError(
             f"stream header declares an invalid memory budget ({params.memory_mib} MiB)"
         )
-    if params.stages & ~_core.ALL_STAGES:
+    if params.stages & ~_core.KNOWN_STAGES:
         raise MidicothError(f"stream header names unknown model stages ({params.stages:#x})")
+    if not _core.stages_valid(params.stages):
+        raise MidicothError(
+            f"stream header names a stage set the engine refuses ({params.stages:#x})"
+        )
 
 
 # --- blocks and end marker -----------------------------------------------------------

@@ -454,7 +454,7 @@ def test_unwritable_destination(work: Path) -> None:
         ["compress", "--bogus", "a.txt"],
         ["compress", "--stages", "fast", "a.txt"],
         ["compress", "--stages", "match+", "a.txt"],
-        ["compress", "--stages", "64", "a.txt"],
+        ["compress", "--stages", "128", "a.txt"],
         ["frobnicate"],
         ["-c", "info", "a.txt"],
     ],

@@ -59,7 +59,11 @@ INPUTS = {
     "code": synth.generate("code", 30000),
 }
 
-PARAMS = [(16, _core.ALL_STAGES), (32, _core.STAGE_MATCH | _core.STAGE_TWEEDIE)]
+PARAMS = [
+    (16, _core.ALL_STAGES),
+    (32, _core.STAGE_MATCH | _core.STAGE_TWEEDIE),
+    (16, _core.STAGE_LEAN | _core.STAGE_MATCH),
+]
 
 
 def build(name: str, out_dir: Path) -> Path:

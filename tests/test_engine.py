@@ -243,7 +243,8 @@ def test_lying_size_fails_fast() -> None:
 
 
 @pytest.mark.parametrize(
-    "memory, stages", [(15, 15), (24, 15), (8, 15), (16, 64), (16, -1), (1 << 20, 15)]
+    "memory, stages",
+    [(15, 15), (24, 15), (8, 15), (16, 128), (16, 64 | 2), (16, 64 | 16), (16, -1), (1 << 20, 15)],
 )
 def test_invalid_parameters(memory: int, stages: int) -> None:
     with pytest.raises((ValueError, OverflowError)):

@@ -280,7 +280,9 @@ def test_stage_names() -> None:
     assert fmt.parse_stages("ppm+match") == _core.STAGE_MATCH
 
 
-@pytest.mark.parametrize("spec", ["", "fast", "match+", "match+fast", "64", "-1", "0x3f"])
+@pytest.mark.parametrize(
+    "spec", ["", "fast", "match+", "match+fast", "128", "-1", "0x3f", "lean+word", "66"]
+)
 def test_unknown_stage_names_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="stage"):
         fmt.parse_stages(spec)

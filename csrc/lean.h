@@ -1,0 +1,178 @@
+/*
+ * lean — the fast model (stage MDC_STAGE_LEAN, compression level 1).
+ *
+ * No byte distribution at all: PPM, the blends and the calibrator are off,
+ * and each of a byte's 8 binary decisions (MSB first, the node a heap
+ * index 1..255) is predicted directly, as lpaq does, by one logistic
+ * mixer (mixer.h) over:
+ *   - LEAN_MODELS binary context models (binctx.h): orders 1, 2, 3 and 6,
+ *     and the current word (letters, case folded; between words, the last
+ *     word with the byte after it), inputs 0-4;
+ *   - a bias (LEAN_BIAS);
+ *   - the match model's expected bit (LEAN_MATCH_IN), as engine.c's node
+ *     mixer takes it: +-stretch(P(the match's bit is right)), learnt per
+ *     streak and confidence quarter, while the match's byte agrees with
+ *     the path so far;
+ *   - the structure models of the segment's mode (engine.c's, from
+ *     LEAN_STRUCT_IN).
+ * Its weight set is chosen by the node, the match state and the previous
+ * byte's class (LEAN_SETS lines of 64 bytes: 512 KiB).
+ *
+ * The word's model follows the engine's choice (lean_next's `alt`): in a
+ * block of binary structure it takes a structure context instead.
+ *
+ * Scales: probabilities 16-bit (65536 = 1), stretched ones in 1/256
+ * (squash.h), mixer weights 16.16 (mixer.h). No floating point.
+ *
+ * Memory: the order-1 model LEAN_O1_BYTES, each other model `bytes`
+ * (lean_init), and the mixer.
+ */
+#ifndef MDC_LEAN_H
+#define MDC_LEAN_H
+
+#include "binctx.h"
+#include "mixer.h"
+#include "squash.h"
+
+#define LEAN_MODELS 5
+/* The order-1 model: 256 contexts x (1 + 16) nibble slots of 32 bytes, x2
+ * for the pairs' slack: never crowded. */
+#define LEAN_O1_BYTES (256u * 17u * 64u)
+#define LEAN_MATCH_STATES 4
+#define LEAN_CLASSES MDC_BYTE_CLASSES
+#define LEAN_SETS (256u * LEAN_MATCH_STATES * LEAN_CLASSES)
+#define LEAN_MATCH_ENTRIES 64
+/* The mixer's inputs: the models from 0, then the bias, the match and
+ * the structure models; a byte without structure models mixes half a
+ * line (mixer.h). */
+#define LEAN_BIAS 6
+#define LEAN_MATCH_IN 7
+#define LEAN_STRUCT_IN 8
+#define LEAN_LANES(structs) ((structs) ? MIX_LANES : MIX_HALF_LANES)
+_Static_assert(LEAN_MODELS <= LEAN_BIAS && LEAN_STRUCT_IN + 4 <= MIX_SEEN, "the inputs fit");
+
+/* What the match model says about this byte (engine.c fills it). */
+typedef struct {
+    int predicted;       /* the byte, -1 if none */
+    uint32_t streak;     /* right predictions so far */
+    uint32_t confidence; /* 16-bit */
+    uint32_t state;      /* 0: none, 1-3: streak < 8, < 32, longer */
+} lean_match;
+
+typedef struct {
+    binctx ctx[LEAN_MODELS];
+    uint64_t next[LEAN_MODELS];          /* their contexts for the next byte */
+    uint64_t word, last_word;            /* hashes: the word under way (0: none), the last one */
+    mixer mix;
+    int32_t x[8][MIX_LANES];             /* per level: the mixer's inputs, zero past the used */
+    uint16_t match_right[LEAN_MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
+    int match_entry;                     /* this byte's entry, -1 if no match */
+    int match_level[8];                  /* per level: 1 if the match input was on */
+    int predicted;                       /* the match's byte, -1 if none */
+    uint32_t sel;                        /* this byte's part of the mixer's set choice */
+} lean_model;
+
+int lean_init(lean_model *l, size_t bytes, int huge_pages);
+void lean_free(lean_model *l);
+/* Bytes lean_init allocates for models of `bytes` each. */
+size_t lean_size(size_t bytes);
+
+static MDC_INLINE uint32_t lean_set(const lean_model *l, int node)
+{
+    return (uint32_t)node * (LEAN_MATCH_STATES * LEAN_CLASSES) + l->sel;
+}
+
+/* Start a byte: the models' slots, the match's entry, the set choice.
+ * `last` is the previous byte (0 at the start). */
+static MDC_INLINE void lean_begin(lean_model *l, const lean_match *m, uint32_t last)
+{
+    for (int k = 0; k < LEAN_MODELS; k++)
+        binctx_begin(&l->ctx[k], l->next[k]);
+    l->predicted = m->state ? m->predicted : -1;
+    l->match_entry = m->state ? (int)(m->streak < 15 ? m->streak : 15) * 4 +
+                                    (int)(m->confidence >> 14)
+                              : -1;
+    l->sel = m->state * LEAN_CLASSES + mdc_byte_class(last);
+    for (int node = 1; node < 4; node++)
+        mixer_prefetch(&l->mix, lean_set(l, node));
+}
+
+
+/* The mixed P(1) (16-bit) of the node (heap index) at `level`, given the
+ * `structs` structure models `sbin` (begun for this byte by the engine). */
+static MDC_INLINE uint32_t lean_p(lean_model *l, const stretch_table *st, int level, int node,
+                              binctx *sbin, int structs)
+{
+    if (level == 2) {
+        /* the low nibble's slot is a random line of the table: its four
+         * candidates are asked for two nodes ahead, one more than
+         * binctx_prefetch_low gives */
+        for (int k = 0; k < LEAN_MODELS; k++)
+            for (int j = 0; j < 4; j++)
+                binctx_prefetch(&l->ctx[k], binctx_low_hash(l->ctx[k].hash, (node << 2 | j) & 15));
+    } else if (level == 3) {
+        for (int k = 0; k < LEAN_MODELS; k++)
+            binctx_prefetch_low(&l->ctx[k], node);
+        for (int k = 0; k < structs; k++)
+            binctx_prefetch_low(&sbin[k], node);
+    } else if (level == 4) {
+        for (int k = 0; k < LEAN_MODELS; k++)
+            binctx_low(&l->ctx[k], node & 15);
+        for (int k = 0; k < structs; k++)
+            binctx_low(&sbin[k], node & 15);
+    }
+    int32_t *x = l->x[level];
+    uint32_t set = lean_set(l, node);
+    const int32_t *w = mixer_weights(&l->mix, set);
+    int32_t dot = mixer_term(256, w[LEAN_BIAS]); /* units of 2^-16 of a stretch unit */
+    x[LEAN_BIAS] = 256;
+    for (int k = 0; k < LEAN_MODELS; k++) {
+        x[k] = stretch(st, binctx_p(&l->ctx[k], level, node));
+        dot += mixer_term(x[k], w[k]);
+    }
+    for (int k = 0; k < structs; k++) {
+        x[LEAN_STRUCT_IN + k] = stretch(st, binctx_p(&sbin[k], level, node));
+        dot += mixer_term(x[LEAN_STRUCT_IN + k], w[LEAN_STRUCT_IN + k]);
+    }
+    x[LEAN_MATCH_IN] = 0;
+    l->match_level[level] = 0;
+    if (l->predicted >= 0 && ((l->predicted | 256) >> (8 - level)) == node) {
+        int32_t sure = stretch(st, l->match_right[l->match_entry]);
+        l->match_level[level] = 1;
+        x[LEAN_MATCH_IN] = (l->predicted >> (7 - level)) & 1 ? sure : -sure;
+        dot += mixer_term(x[LEAN_MATCH_IN], w[LEAN_MATCH_IN]);
+    }
+    /* the weight sets are a cache miss too: the grandchildren's are asked
+     * for two levels ahead (lean_begin asks for levels 0 and 1) */
+    if (level < 6)
+        for (int j = 0; j < 4; j++)
+            mixer_prefetch(&l->mix, lean_set(l, 4 * node + j));
+    mixer_end(&l->mix, st, level, set, dot);
+    return l->mix.p[level];
+}
+
+/* Learn the bit coded at `level` (after lean_p there). */
+static MDC_INLINE void lean_update(lean_model *l, int level, int bit, binctx *sbin, int structs)
+{
+    mixer_update_lanes(&l->mix, level, bit, l->x[level], LEAN_LANES(structs));
+    for (int k = 0; k < LEAN_MODELS; k++)
+        binctx_update(&l->ctx[k], level, bit);
+    for (int k = 0; k < structs; k++)
+        binctx_update(&sbin[k], level, bit);
+    if (l->match_level[level]) {
+        int right = ((l->predicted >> (7 - level)) & 1) == bit;
+        uint16_t *q = &l->match_right[l->match_entry];
+        /* a moving average of the match bit's hits, 1/64 of the way */
+        *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / 64);
+    }
+}
+
+/* After byte c: follow the word. */
+void lean_word(lean_model *l, uint32_t c);
+/* The next byte's contexts (`hist`: the last 8 bytes, most recent
+ * lowest), with their lines asked for. With `structure` set the word's
+ * model takes the context `alt` instead (engine.c). Depends on nothing
+ * else, so it may be called again when a new mode changes `structure`. */
+void lean_next(lean_model *l, uint64_t hist, int structure, uint64_t alt);
+
+#endif
