@@ -11,12 +11,13 @@ Examples, from the repository root::
     python -m bench --vs-lzma --stages match+mix+apm   # ... and with that stage set too
     python -m bench --vs-lzma --blocks 2            # ... and in 2 independent blocks, 2 threads
     python -m bench --vs-lzma --reference mdc       # ... and the paper's program, timed alongside
+    python -m bench --levels --out bench/results    # every level: sizes, speed against lzma -9e
     python -m bench --list                          # sets found here, codecs installed
 
 Writes into ``--out`` (default ``bench-out/``): ``results.md``, ``results.csv``
 and PNG charts (when matplotlib is installed); ``--ablation`` writes
 ``ablation.*``, ``--diagnose`` ``diagnose.*``, ``--vs-lzma``
-``speed_vs_lzma.md``. ``--readme`` also replaces the
+``speed_vs_lzma.md``, ``--levels`` ``levels.md`` and ``levels.csv``. ``--readme`` also replaces the
 "## Results" section of README.md with the tables and charts just made.
 Exit status: 0 on success, 1 if any codec failed or any round trip differed,
 2 for bad arguments.
@@ -32,7 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import corpora
-from bench import ablation, charts, compare, diagnose, inputs, readme, report, vslzma
+from bench import ablation, charts, compare, diagnose, inputs, levels, readme, report, vslzma
 from bench.codecs import DEFAULT_CODECS, FAMILIES, available_codecs, parse
 from bench.machine import REPO_ROOT, describe
 
@@ -115,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         help="Midicoth's compress and decompress speed as a fraction of lzma -9e's, "
         "timed in one process (default files: alice29.txt and book1)",
     )
+    mode.add_argument(
+        "--levels",
+        action="store_true",
+        help="Midicoth's compression levels 1-9: bytes over the files (default: canterbury "
+        "+ calgary), compress and decompress speed against lzma -9e on calgary/book1 (or "
+        "the largest file), timed in one process",
+    )
     p.add_argument(
         "--stages",
         dest="stage_sets",
@@ -151,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--verify",
         action="store_true",
-        help="--ablation: also decode every configuration and compare",
+        help="--ablation, --levels: also decode every configuration and compare",
     )
     return p
 
@@ -244,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.reference,
                 args.block_counts,
             )
+        if args.levels:
+            return levels.main(chosen, out, machine, args.repeat, args.verify, _log)
         if args.ablation:
             return ablation.main(
                 chosen, out, machine, args.memory_mib, args.verify, make_charts, _log

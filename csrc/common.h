@@ -45,8 +45,10 @@
  * so that they are compiled for the clone's vector width too. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MDC_INLINE inline __attribute__((always_inline))
+#define MDC_NOINLINE __attribute__((noinline))
 #else
 #define MDC_INLINE inline
+#define MDC_NOINLINE
 #endif
 
 /* A 64-bit mixer (the finaliser of splitmix64): every input bit affects every

@@ -10,12 +10,6 @@ static const int lean_order[LEAN_MODELS - 1] = {1, 2, 3, 6};
 
 #define LEAN_LR (1 << 15) /* the mixer's base rate, 0.5 (16.16) */
 
-size_t lean_size(size_t bytes)
-{
-    return binctx_size(LEAN_O1_BYTES) + (LEAN_MODELS - 1) * binctx_size(bytes) +
-           (size_t)LEAN_SETS * MIX_LANES * sizeof(int32_t);
-}
-
 int lean_init(lean_model *l, size_t bytes, int huge_pages)
 {
     int fail = 0;

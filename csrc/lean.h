@@ -74,8 +74,6 @@ typedef struct {
 
 int lean_init(lean_model *l, size_t bytes, int huge_pages);
 void lean_free(lean_model *l);
-/* Bytes lean_init allocates for models of `bytes` each. */
-size_t lean_size(size_t bytes);
 
 static MDC_INLINE uint32_t lean_set(const lean_model *l, int node)
 {

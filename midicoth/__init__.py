@@ -7,6 +7,7 @@ it into bits. The API follows the standard library's :mod:`lzma`::
     import midicoth
     packed = midicoth.compress(data)
     assert midicoth.decompress(packed) == data
+    smaller = midicoth.compress(data, level=9)  # 1 fastest ... 9 smallest
     with midicoth.open("notes.txt.mdc", "wt", encoding="utf-8") as f:
         f.write("hello\\n")
 """
@@ -37,7 +38,6 @@ from .api import (
     MidicothCompressor,
     MidicothDecompressor,
     MidicothFile,
-    auto_memory_mib,
     compress,
     decompress,
     open,
@@ -49,6 +49,7 @@ from .format import (
     MIN_BLOCK_SIZE,
     MidicothError,
 )
+from .levels import DEFAULT_LEVEL, LEVELS, Level, auto_memory_mib, memory_for
 
 try:
     __version__: str = _metadata.version("midicoth")
@@ -58,9 +59,11 @@ except _metadata.PackageNotFoundError:  # running from a source tree that was ne
 __all__ = [
     "ALL_STAGES",
     "DEFAULT_BLOCK_SIZE",
+    "DEFAULT_LEVEL",
     "DEFAULT_MEMLIMIT",
     "DEFAULT_MEMORY_MIB",
     "FORMAT_VERSION",
+    "LEVELS",
     "MAX_BLOCK_SIZE",
     "MAX_MEMORY_MIB",
     "MIN_BLOCK_SIZE",
@@ -78,6 +81,7 @@ __all__ = [
     "STAGE_MIX",
     "STAGE_TWEEDIE",
     "STAGE_WORD",
+    "Level",
     "MidicothCompressor",
     "MidicothDecompressor",
     "MidicothError",
@@ -86,5 +90,6 @@ __all__ = [
     "auto_memory_mib",
     "compress",
     "decompress",
+    "memory_for",
     "open",
 ]

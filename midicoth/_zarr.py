@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from zarr.abc.codec import BytesBytesCodec
 
-from . import _core
 from .api import compress, decompress
 
 if TYPE_CHECKING:
@@ -24,25 +23,32 @@ if TYPE_CHECKING:
 __all__ = ["MidicothZarrCodec"]
 
 _NAME = "midicoth"
-_KEYS = ("memory_mib", "stages", "block_size")
+_KEYS = ("memory_mib", "stages", "block_size", "level")
 
 
 @dataclass(frozen=True)
 class MidicothZarrCodec(BytesBytesCodec):
     """Midicoth as a Zarr 3 compressor: each chunk becomes one Midicoth stream.
 
-    The parameters are those of :func:`midicoth.compress` and make up the
-    codec's configuration in the array metadata.
+    The parameters are those of :func:`midicoth.compress` (``level``: 1
+    fastest … 9 smallest, None for the default level, 6; it excludes
+    ``memory_mib`` and ``stages``) and make up the codec's configuration in
+    the array metadata; metadata without ``level``, as older releases wrote
+    it, still loads.
     """
 
     is_fixed_size = False
 
     memory_mib: int | None = None
-    stages: int = _core.ALL_STAGES
+    stages: int | None = None
     block_size: int | None = None
+    level: int | None = None
 
     def __post_init__(self) -> None:
-        compress(b"", memory_mib=self.memory_mib, stages=self.stages, block_size=self.block_size)
+        compress(b"", **self._settings())  # validate
+
+    def _settings(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in _KEYS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MidicothZarrCodec:
@@ -57,15 +63,10 @@ class MidicothZarrCodec(BytesBytesCodec):
 
     def to_dict(self) -> dict[str, Any]:
         """The array metadata of this codec."""
-        return {"name": _NAME, "configuration": {key: getattr(self, key) for key in _KEYS}}
+        return {"name": _NAME, "configuration": self._settings()}
 
     def _encode_sync(self, chunk: Buffer, spec: ArraySpec) -> Buffer:
-        coded = compress(
-            chunk.as_numpy_array(),
-            memory_mib=self.memory_mib,
-            stages=self.stages,
-            block_size=self.block_size,
-        )
+        coded = compress(chunk.as_numpy_array(), **self._settings())
         return spec.prototype.buffer.from_bytes(coded)
 
     def _decode_sync(self, chunk: Buffer, spec: ArraySpec) -> Buffer:

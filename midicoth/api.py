@@ -8,6 +8,10 @@ Shaped like the standard library's :mod:`lzma`:
 * :class:`MidicothFile` (via :func:`open`) reads through a small raw reader
   under :class:`io.BufferedReader` and writes through a compressor.
 
+Writers take a compression ``level`` (1-9, :mod:`midicoth.levels`) or the
+settings a level stands for, ``stages``, ``modes`` and ``memory_mib``, one
+or the other, as :mod:`lzma` takes a ``preset`` or ``filters``.
+
 Every kind of bad or damaged data raises :class:`MidicothError`; bad
 arguments raise :class:`ValueError` or :class:`TypeError`.
 """
@@ -23,7 +27,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from . import _core
 from .format import (
@@ -45,8 +49,10 @@ from .format import (
     read_block_header,
     read_stream_header,
     stages_name,
+    stages_valid,
     starts_a_stream,
 )
+from .levels import DEFAULT_LEVEL, LEVELS, Level, auto_memory_mib, memory_for
 
 __all__ = [
     "DEFAULT_MEMLIMIT",
@@ -54,6 +60,7 @@ __all__ = [
     "MidicothDecompressor",
     "MidicothError",
     "MidicothFile",
+    "auto_memory_mib",
     "compress",
     "decompress",
     "open",
@@ -149,7 +156,7 @@ def _check_params(
             f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
             f"{_core.MAX_MEMORY_MIB}, not {memory_mib}"
         )
-    if not _core.stages_valid(stages):
+    if not stages_valid(stages):
         raise ValueError(
             f"stages must be a combination of the STAGE_* flags (STAGE_LEAN only with "
             f"STAGE_MATCH and STAGE_APM), not {stages:#x}"
@@ -166,24 +173,54 @@ def _check_params(
             )
 
 
-#: Model memory per input byte that :func:`auto_memory_mib` aims for.
-_MEMORY_PER_BYTE = 128
+def _check_level(level: int | None) -> None:
+    if level is not None:
+        _check_int("level", level)
+        if level not in LEVELS:
+            raise ValueError(f"level must be from {min(LEVELS)} to {max(LEVELS)}, not {level}")
 
 
-def auto_memory_mib(size: int | None, cap: int = _core.DEFAULT_MEMORY_MIB) -> int:
-    """The memory budget (MiB) chosen for ``size`` input bytes, at most ``cap``.
+class _Settings(NamedTuple):
+    """What a writer's keywords come to: the level its streams record (0
+    for explicit settings), the stages and modes, and the level whose rule
+    sizes the memory budget unless ``memory_mib`` is given."""
 
-    Tables larger than the input can fill cost time (every page must be
-    zeroed) and buy little, so a known size gets the smallest power of two
-    of at least 128 bytes per input byte, between the minimum budget and
-    ``cap``. An unknown size (``None``) gets ``cap``.
-    """
-    if size is None:
-        return cap
-    mib = _core.MIN_MEMORY_MIB
-    while mib < cap and mib << 20 < size * _MEMORY_PER_BYTE:
-        mib *= 2
-    return min(mib, cap)
+    level: int
+    stages: int
+    modes: int
+    rule: Level
+
+
+def _settings(
+    level: int | None, memory_mib: int | None, stages: int | str | None, modes: int | str | None
+) -> _Settings:
+    """Resolve a writer's ``level`` against its explicit settings, as
+    :mod:`lzma` resolves ``preset`` against ``filters``: one or the other
+    (ValueError naming both); neither is :data:`DEFAULT_LEVEL`; the settings
+    left out of explicit ones are the default level's. Checks the level's
+    type and range; the explicit settings are checked by the caller."""
+    _check_level(level)
+    given = [
+        name
+        for name, value in (("stages", stages), ("modes", modes), ("memory_mib", memory_mib))
+        if value is not None
+    ]
+    if level is not None and given:
+        raise ValueError(
+            f"level and {' and '.join(given)} cannot be given together: a level "
+            "chooses the stages, modes and memory_mib (give one or the other)"
+        )
+    if not given:
+        chosen = DEFAULT_LEVEL if level is None else level
+        rule = LEVELS[chosen]
+        return _Settings(chosen, rule.stages, rule.modes, rule)
+    rule = LEVELS[DEFAULT_LEVEL]
+    return _Settings(
+        0,
+        rule.stages if stages is None else _flags(stages, parse_stages),
+        rule.modes if modes is None else _flags(modes, parse_modes),
+        rule,
+    )
 
 
 def _write_block(
@@ -228,24 +265,34 @@ def _compress_block(data: bytes, check: int, memory_mib: int, stages: int, modes
 class MidicothCompressor:
     """Compress data incrementally into one Midicoth stream.
 
+    ``level`` (1 fastest … 9 smallest, :data:`~midicoth.levels.LEVELS`)
+    chooses the model's stages, block methods and memory budget at once;
+    the stream records it (``midicoth info`` shows it). Or give the
+    settings themselves, as :mod:`lzma` takes ``filters`` instead of a
+    ``preset``: ``stages``, ``modes`` and ``memory_mib``; any of them with
+    ``level`` is a :class:`ValueError`. With neither, the level is
+    :data:`~midicoth.levels.DEFAULT_LEVEL` (6); with settings, those left
+    out are that level's, and the stream records no level (0).
+
     ``memory_mib`` sets the model's memory budget (the decoder will use the
-    same). By default it is :func:`auto_memory_mib` of the input's size (of
-    the block size, for independent blocks), as :func:`compress` chooses it:
-    of ``size_hint`` if given, else of the input itself, which the
-    compressor learns by holding its first block until a byte past it (or
-    the end) arrives. So equal data and parameters give equal bytes through
-    every door. ``stages`` selects model stages: a combination of
-    ``STAGE_*``, or their names as the command line takes them
-    (``"paper"``, ``"match+mix+apm"``).
+    same). By default the level's rule (:func:`~midicoth.levels.memory_for`;
+    :func:`auto_memory_mib` at the default level) chooses it from the
+    input's size (the block size, for independent blocks), as
+    :func:`compress` does: from ``size_hint`` if given, else from the input
+    itself, which the compressor learns by holding its first block until a
+    byte past it (or the end) arrives. So equal data and parameters give
+    equal bytes through every door. ``stages`` selects model stages: a
+    combination of ``STAGE_*``, or their names as the command line takes
+    them (``"paper"``, ``"match+mix+apm"``).
 
     ``modes`` (a combination of ``MODE_RECORD``, ``MODE_SPARSE`` and
-    ``MODE_X86``, or their names; default ``MODE_ALL``) are the methods an
-    analyser may pick for each block, by looking at it: models of records
-    and columns, of sparse numeric fields, and the x86 call/jump transform.
-    The chosen method is recorded in the block's header, so decoding needs
-    no option. ``modes=0`` codes every block with the plain model, as
-    midicoth 0.5.1 did. Whatever the modes, a block that would code larger
-    than itself is stored as it is.
+    ``MODE_X86``, or their names; by default the level's, ``MODE_ALL``) are
+    the methods an analyser may pick for each block, by looking at it:
+    models of records and columns, of sparse numeric fields, and the x86
+    call/jump transform. The chosen method is recorded in the block's
+    header, so decoding needs no option. ``modes=0`` codes every block with
+    the plain model, as midicoth 0.5.1 did. Whatever the modes, a block that
+    would code larger than itself is stored as it is.
 
     With ``block_size=None`` and ``threads=1`` the stream is *solid*: one
     model learns from all of the input, which gives the best ratio. Giving
@@ -266,26 +313,29 @@ class MidicothCompressor:
         self,
         *,
         memory_mib: int | None = None,
-        stages: int | str = _core.ALL_STAGES,
+        stages: int | str | None = None,
         block_size: int | None = None,
         threads: int = 1,
         size_hint: int | None = None,
-        modes: int | str = _core.MODE_ALL,
+        modes: int | str | None = None,
+        level: int | None = None,
     ) -> None:
-        stages, modes = _flags(stages, parse_stages), _flags(modes, parse_modes)
+        settings = _settings(level, memory_mib, stages, modes)
         if size_hint is not None:
             _check_int("size_hint", size_hint)
             if size_hint < 0:
                 raise ValueError(f"size_hint must be non-negative or None, not {size_hint}")
-        _check_params(memory_mib, stages, block_size, threads, modes)
+        _check_params(memory_mib, settings.stages, block_size, threads, settings.modes)
         self._independent = block_size is not None or threads != 1
         self._block_size = block_size or (
             DEFAULT_BLOCK_SIZE if self._independent else SOLID_BLOCK_SIZE
         )
         self._memory_mib = memory_mib
-        self._stages = stages
+        self._stages = settings.stages
         self._size_hint = size_hint
-        self._modes = modes
+        self._modes = settings.modes
+        self._level = settings.level
+        self._memory_rule = settings.rule
         self._threads = _cores(threads)
         self._lock = threading.Lock()
         self._params: StreamParams | None = None  # set with the first block
@@ -352,13 +402,14 @@ class MidicothCompressor:
             size = self._block_size + 1
         if self._independent:
             size = min(size, self._block_size)
-        memory_mib = self._memory_mib or auto_memory_mib(size)
+        memory_mib = self._memory_mib or memory_for(self._memory_rule, size)
         self._params = StreamParams(
             memory_mib=memory_mib,
             stages=self._stages,
             model_version=_core.MODEL_VERSION,
             independent=self._independent,
             block_size=self._block_size,
+            level=self._level,
         )
         if not self._independent:
             self._encoder = _core.Encoder(
@@ -866,16 +917,20 @@ def compress(
     data: Buffer,
     *,
     memory_mib: int | None = None,
-    stages: int | str = _core.ALL_STAGES,
+    stages: int | str | None = None,
     block_size: int | None = None,
     threads: int = 1,
-    modes: int | str = _core.MODE_ALL,
+    modes: int | str | None = None,
+    level: int | None = None,
 ) -> bytes:
     """Compress ``data`` into one Midicoth stream.
 
-    The keywords are those of :class:`MidicothCompressor` (``modes``: the
-    methods the analyser may pick per block; 0 for the plain model alone);
-    the memory budget defaults to :func:`auto_memory_mib` of the data's size.
+    The keywords are those of :class:`MidicothCompressor`: a ``level``
+    (1 fastest … 9 smallest; default :data:`~midicoth.levels.DEFAULT_LEVEL`)
+    or the settings it stands for (``stages``; ``modes``, the methods the
+    analyser may pick per block, 0 for the plain model alone;
+    ``memory_mib``), not both. The memory budget defaults to the level's
+    rule applied to the data's size (:func:`~midicoth.levels.memory_for`).
     """
     with _bytes_view(data) as view:
         size = view.nbytes
@@ -886,6 +941,7 @@ def compress(
         threads=threads,
         size_hint=size,
         modes=modes,
+        level=level,
     )
     return comp.compress(data) + comp.flush()
 
@@ -1047,8 +1103,9 @@ class MidicothFile(io.BufferedIOBase):
     (create; fail if it exists) or ``"a"`` (append a new stream), each
     optionally followed by ``"b"``. Reading accepts concatenated streams and
     supports :meth:`seek` by emulation (slow backwards: it decodes again from
-    the start). The compression keywords (``size_hint`` among them) are
-    those of :class:`MidicothCompressor` and apply only to writing, except
+    the start). The compression keywords (``level`` and ``size_hint``
+    among them) are those of :class:`MidicothCompressor` and apply only to
+    writing, except
     ``threads``: when reading, it decodes independent blocks on that many
     cores. ``memlimit`` applies only to reading (see
     :class:`MidicothDecompressor`).
@@ -1066,6 +1123,7 @@ class MidicothFile(io.BufferedIOBase):
         modes: int | str | None = None,
         size_hint: int | None = None,
         memlimit: int | None = DEFAULT_MEMLIMIT,
+        level: int | None = None,
     ) -> None:
         self._fp: IO[bytes] | None = None
         self._closefp = False
@@ -1076,7 +1134,7 @@ class MidicothFile(io.BufferedIOBase):
 
         read_threads = 1 if threads is None else threads
         if mode in ("r", "rb"):
-            if (memory_mib, stages, block_size, modes, size_hint) != (None,) * 5:
+            if (memory_mib, stages, block_size, modes, size_hint, level) != (None,) * 6:
                 raise ValueError("compression options apply only when writing")
             _check_threads(read_threads)
             _check_memlimit(memlimit)
@@ -1087,11 +1145,12 @@ class MidicothFile(io.BufferedIOBase):
             mode_code = _MODE_WRITE
             self._compressor = MidicothCompressor(
                 memory_mib=memory_mib,
-                stages=_core.ALL_STAGES if stages is None else stages,
+                stages=stages,
                 block_size=block_size,
                 threads=1 if threads is None else threads,
                 size_hint=size_hint,
-                modes=_core.MODE_ALL if modes is None else modes,
+                modes=modes,
+                level=level,
             )
         else:
             raise ValueError(f"Invalid mode: {mode!r}")
@@ -1242,6 +1301,7 @@ def open(
     modes: int | str | None = None,
     size_hint: int | None = None,
     memlimit: int | None = DEFAULT_MEMLIMIT,
+    level: int | None = None,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
@@ -1252,7 +1312,8 @@ def open(
     ``"b"`` (binary, the default) or ``"t"`` (text). In text mode the file is
     wrapped in :class:`io.TextIOWrapper` with ``encoding``, ``errors`` and
     ``newline``; in binary mode those must be None. The other keywords are
-    those of :class:`MidicothFile`.
+    those of :class:`MidicothFile` (``level`` or the settings it stands
+    for, when writing).
     """
     if "t" in mode:
         if "b" in mode:
@@ -1274,6 +1335,7 @@ def open(
         modes=modes,
         size_hint=size_hint,
         memlimit=memlimit,
+        level=level,
     )
     if "t" in mode:
         encoding = io.text_encoding(encoding) if hasattr(io, "text_encoding") else encoding

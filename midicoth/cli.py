@@ -24,6 +24,11 @@ Exit status: 0 success; 1 an error on any file (the other files are still
 processed); 2 a usage error, or a file skipped and no error (xz's
 warning status).
 
+``compress -1`` … ``-9`` (``--fast`` is -1, ``--best`` -9; the last one
+given counts, as in xz) choose a compression level
+(:mod:`midicoth.levels`); ``--stages``, ``--modes`` and ``--memory`` choose
+what a level would, so they exclude one (a usage error).
+
 Without a command, ``midicoth`` takes xz's and gzip's options: ``-z``
 (the default), ``-d``, ``-t`` or ``-l`` chooses compress, decompress,
 test or info, and every other argument goes to that command in its order,
@@ -68,6 +73,7 @@ from .format import (
     stages_name,
     written_by,
 )
+from .levels import DEFAULT_LEVEL, LEVELS
 
 __all__ = ["main"]
 
@@ -163,16 +169,16 @@ def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None)
     return value
 
 
-def _parse_stages(ctx: click.Context, param: click.Parameter, value: str) -> int:
+def _parse_stages(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     try:
-        return parse_stages(value)
+        return None if value is None else parse_stages(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-def _parse_modes(ctx: click.Context, param: click.Parameter, value: str) -> int:
+def _parse_modes(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     try:
-        return parse_modes(value)
+        return None if value is None else parse_modes(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -197,8 +203,9 @@ class _Options:
     threads: int = 1
     block_size: int | None = None
     memory: int | None = None
-    stages: int = _core.ALL_STAGES
-    modes: int = _core.MODE_ALL
+    stages: int | None = None
+    modes: int | None = None
+    level: int | None = None
     memlimit: int | None = DEFAULT_MEMLIMIT
 
 
@@ -644,6 +651,7 @@ def _compress_one(src: str, opts: _Options) -> None:
             threads=opts.threads,
             size_hint=source.size,
             modes=opts.modes,
+            level=opts.level,
         )
 
         def produce(out: IO[bytes]) -> tuple[int, int]:
@@ -752,6 +760,7 @@ def _describe(layout: StreamLayout, verbose: bool) -> list[str]:
             "" if (p.format_version, p.model_version) in READ_VERSIONS else " (not this midicoth's)"
         ),
         f"  written by      {written_by(p) or 'no midicoth release'}",
+        f"  level           {p.level or '-'}",
         f"  memory          {p.memory_mib} MiB",
         f"  stages          {stages_name(p.stages)}",
         f"  blocks          {len(layout.blocks)} {mode}, up to {_human(p.block_size)} each",
@@ -980,11 +989,68 @@ class _Group(click.Group):
             sub = click.Context(command, info_name=name, parent=ctx)
             for param in command.get_params(sub):
                 record = param.get_help_record(sub)
-                if record is not None and param.name not in seen and param.name != "help":
-                    seen.add(param.name or "")
+                # by the option's names: -1 … -9, --fast and --best share one parameter
+                if record is not None and record[0] not in seen and param.name != "help":
+                    seen.add(record[0])
                     rows.append(record)
         with formatter.section("Options of compress and decompress, with or without the command"):
             formatter.write_dl(rows)
+
+
+class _LevelOption(click.Option):
+    """``-1``, shown in the help as ``-1 … -9`` (the other levels' options
+    are hidden), with every level listed from :data:`LEVELS`."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        return None if record is None else (f"-{min(LEVELS)} … -{max(LEVELS)}", record[1])
+
+
+def _levels_help() -> str:
+    """The help of ``-1`` … ``-9``: what they do, then one line per level."""
+    lines = [
+        f"-{number}  {level.summary} (up to {level.memory_cap_mib} MiB)"
+        for number, level in sorted(LEVELS.items())
+    ]
+    return (
+        f"Compression level, -{min(LEVELS)} fastest … -{max(LEVELS)} smallest "
+        f"(default -{DEFAULT_LEVEL}; the last one given counts). A level sets the "
+        "stages, modes and memory, so it excludes --stages, --modes and --memory. "
+        "Decoding needs no option, and the memory the level chose:\n\n\b\n" + "\n".join(lines)
+    )
+
+
+def _levels(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options -1 … -9, --fast (-1) and --best (-9), one parameter: ``level``."""
+    fastest, best = min(LEVELS), max(LEVELS)
+    decorators = [
+        click.option(
+            f"-{number}",
+            "level",
+            flag_value=number,
+            cls=_LevelOption if number == fastest else click.Option,
+            hidden=number != fastest,
+            help=_levels_help() if number == fastest else None,
+        )
+        for number in sorted(LEVELS)
+    ]
+    decorators += [
+        click.option("--fast", "level", flag_value=fastest, help=f"The same as -{fastest}."),
+        click.option("--best", "level", flag_value=best, help=f"The same as -{best}."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def _stages_label(stages: int) -> str:
+    """A stage set as --stages takes it: 'all' for every stage, else the names."""
+    return "all" if stages == _core.ALL_STAGES else stages_name(stages)
+
+
+def _modes_label(modes: int) -> str:
+    """A mode set as --modes takes it: 'all' for every mode, else the names."""
+    return "all" if modes == _core.MODE_ALL else modes_name(modes)
 
 
 def _threads(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -1035,6 +1101,7 @@ def main(ctx: click.Context) -> None:
 @_common
 @_writing
 @_threads("Compress")
+@_levels
 @click.option(
     "--block-size",
     type=_SizeType(),
@@ -1049,30 +1116,53 @@ def main(ctx: click.Context) -> None:
     default=None,
     metavar="MIB",
     help=f"Model memory in MiB, a power of two from {_core.MIN_MEMORY_MIB} to "
-    f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: about 128 bytes "
-    f"per input byte, at most {_core.DEFAULT_MEMORY_MIB}.",
+    f"{_core.MAX_MEMORY_MIB} (decoding uses the same); default: as -{DEFAULT_LEVEL}, about "
+    f"{LEVELS[DEFAULT_LEVEL].memory_per_byte} bytes per input byte, at most "
+    f"{LEVELS[DEFAULT_LEVEL].memory_cap_mib}.",
 )
 @click.option(
     "--stages",
     callback=_parse_stages,
-    default="all",
+    default=None,
     metavar="LIST",
-    help="Model stages on besides PPM: 'all' (the default), 'paper' (the published "
-    "pipeline alone), 'ppm', or names joined by '+' from match, word, highctx, "
-    "tweedie, mix, apm. Fewer stages code faster and larger; decoding needs no option.",
+    help="Model stages on besides PPM: 'all', 'paper' (the published pipeline alone), "
+    "'ppm', or names joined by '+' from match, word, highctx, tweedie, mix, apm; "
+    f"default: as -{DEFAULT_LEVEL}, '{_stages_label(LEVELS[DEFAULT_LEVEL].stages)}'. "
+    "Fewer stages code faster and larger; decoding needs no option.",
 )
 @click.option(
     "--modes",
     callback=_parse_modes,
-    default="all",
+    default=None,
     metavar="LIST",
-    help="Block methods the analyser may pick: 'all' (the default), 'none' (the plain "
-    "model, as 0.5.1), or names joined by '+' from record, sparse, x86. Blocks that "
+    help="Block methods the analyser may pick: 'all', 'none' (the plain model, as "
+    "0.5.1), or names joined by '+' from record, sparse, x86; default: as "
+    f"-{DEFAULT_LEVEL}, '{_modes_label(LEVELS[DEFAULT_LEVEL].modes)}'. Blocks that "
     "would grow are stored whatever this says; decoding needs no option.",
 )
 def compress_command(files: Sequence[str], **kwargs: Any) -> None:
-    """Compress FILEs to FILE.mdc (or stdin to stdout)."""
-    _guarded(_compress_one, files, _Options(**kwargs))
+    """Compress FILEs to FILE.mdc (or stdin to stdout).
+
+    -1 … -9 choose a level (default -6), or --stages, --modes and --memory
+    the settings themselves: one or the other.
+    """
+    opts = _Options(**kwargs)
+    if opts.level is not None:
+        given = [
+            name
+            for name, value in (
+                ("--stages", opts.stages),
+                ("--modes", opts.modes),
+                ("--memory", opts.memory),
+            )
+            if value is not None
+        ]
+        if given:
+            raise click.UsageError(
+                f"-{opts.level} and {' and '.join(given)} exclude each other: a level "
+                "sets the stages, modes and memory (give one or the other)"
+            )
+    _guarded(_compress_one, files, opts)
 
 
 @main.command("decompress")

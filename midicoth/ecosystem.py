@@ -52,7 +52,7 @@ def fsspec_file(infile: IO[bytes], mode: str = "rb", **kwargs: Any) -> MidicothF
     """Wrap an open binary file for fsspec: the compression callback.
 
     ``mode`` is ``"r"`` or ``"w"`` (with or without ``"b"``); ``kwargs`` are
-    those of :class:`MidicothFile` (``memory_mib``, ``block_size``...). The
+    those of :class:`MidicothFile` (``level``, ``block_size``...). The
     wrapped file is left open: fsspec closes it after the wrapper.
     """
     return MidicothFile(infile, mode.replace("b", ""), **kwargs)

@@ -1,11 +1,13 @@
 """The .mdc container: byte layout, limits and checks (specified in docs/FORMAT.md).
 
 A stream is a header, zero or more blocks, and an end marker (format
-version 3)::
+version 4)::
 
-    stream header  12-15 bytes  magic, format version, flags, stages,
-                                model version, log2 of the memory budget,
-                                block size (varint), 16-bit header check
+    stream header  12-15 bytes  magic, format version, flags (bit 0:
+                                independent blocks; bits 1-4: the level the
+                                writer used, 0 for none), stages, model
+                                version, log2 of the memory budget, block
+                                size (varint), 16-bit header check
     block          9-19 bytes   uncompressed size (varint, >= 1), method byte
                                 (bit 7: stored; bits 0-6: mode flags), record
                                 period (varint, only with MODE_RECORD; 0 for
@@ -21,6 +23,8 @@ their shortest form. Every size read from a stream is checked against a
 limit the format states before anything is allocated for it, and every
 failed check raises :class:`MidicothError`.
 
+Format version 3 (midicoth 0.6-0.7) is still read: its layout is format
+4's, but its flags hold no level (a reader reports level 0, unknown).
 Format version 2 is still read when its model version is 5 (midicoth
 0.5): its block headers have no method byte, and every block is coded
 with method 0, which this engine codes exactly as model 5 did (streams of
@@ -50,6 +54,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAGIC",
     "MAX_BLOCK_SIZE",
+    "MAX_LEVEL",
     "METHOD_STORED",
     "MIN_BLOCK_SIZE",
     "READ_VERSIONS",
@@ -79,6 +84,7 @@ __all__ = [
     "read_varint",
     "scan",
     "stages_name",
+    "stages_valid",
     "starts_a_stream",
     "written_by",
 ]
@@ -94,8 +100,8 @@ class MidicothError(Exception):
 MAGIC = b"\x89MDC"
 """First four bytes of every stream (0x89 catches 7-bit transfers, as in PNG)."""
 
-FORMAT_VERSION = 3
-"""Container layout version written by this package (it also reads version 2)."""
+FORMAT_VERSION = 4
+"""Container layout version written by this package (it also reads versions 2 and 3)."""
 
 RELEASES: Mapping[tuple[int, int], str] = MappingProxyType(
     {
@@ -104,23 +110,33 @@ RELEASES: Mapping[tuple[int, int], str] = MappingProxyType(
         (2, 3): "0.3",
         (2, 4): "0.4",
         (2, 5): "0.5.0-0.5.1",
-        (3, 6): "0.6.0 and later",
+        (3, 6): "0.6.0-0.7.0",
+        (4, 6): "0.8.0 and later",
     }
 )
 """The midicoth releases that wrote streams of each (format version, model
 version) pair."""
 
-READ_VERSIONS: frozenset[tuple[int, int]] = frozenset({(2, 5), (3, 6)})
+READ_VERSIONS: frozenset[tuple[int, int]] = frozenset({(2, 5), (3, 6), (4, 6)})
 """The one rule of which streams this midicoth decodes: the (format version,
 model version) pairs of every release from 0.5.0 on, and no pair is ever
 dropped (docs/FORMAT.md). Format 2 streams were written by model 5, whose
 coding this engine reproduces when a block's method is 0, the only method
-format 2 has; format 3 streams by this engine's own model."""
+format 2 has; formats 3 and 4 streams by this engine's own model (format 4
+adds the level to the header's flags)."""
 
 _READ_FORMATS = frozenset(fmt for fmt, _ in READ_VERSIONS)
 
 FLAG_INDEPENDENT = 0x01
 """Header flag: every block was coded by a fresh engine (else: solid stream)."""
+
+_LEVEL_SHIFT = 1  # format 4: flags bits 1-4 hold the level
+_LEVEL_BITS = 0x0F << _LEVEL_SHIFT
+
+MAX_LEVEL = 9
+"""The highest compression level a stream header may record (format 4: flags
+bits 1-4; 0 records none, a header naming more is refused). The levels
+themselves are :data:`midicoth.levels.LEVELS`."""
 
 MIN_BLOCK_SIZE = 1 << 10
 """Smallest block size a writer accepts (a reader accepts any size >= 1)."""
@@ -204,6 +220,10 @@ class StreamParams(NamedTuple):
     block_size: int
     """Upper bound on the uncompressed size of every block."""
     format_version: int = FORMAT_VERSION
+    level: int = 0
+    """The compression level the writer used (1 … :data:`MAX_LEVEL`), or 0
+    when it chose stages, memory and modes itself, or wrote a format older
+    than 4, which has no place for it. Decoding does not depend on it."""
 
 
 class BlockHeader(NamedTuple):
@@ -343,9 +363,16 @@ def parse_stages(text: str) -> int:
     ``,`` (``"match+mix+apm"``; PPM is always on and may be named too), or
     the bitmask as a number. Raises ValueError for anything else."""
     stages = _parse_flags(text, _STAGE_PRESETS, _STAGE_NAMES, _core.KNOWN_STAGES, "stage")
-    if not _core.stages_valid(stages):
+    if not stages_valid(stages):
         raise ValueError(f"{text!r}: the lean stage takes only match and apm with it")
     return stages
+
+
+def stages_valid(stages: int) -> bool:
+    """True if the engine takes this stage set (its own parameter check:
+    bits of ``KNOWN_STAGES``, and ``STAGE_LEAN`` with at most
+    ``STAGE_MATCH`` and ``STAGE_APM``)."""
+    return _core.stages_valid(stages)
 
 
 def memory_mib_valid(memory_mib: int) -> bool:
@@ -404,7 +431,7 @@ def read_varint(data: Buffer, offset: int, max_bytes: int, what: str) -> tuple[i
 
 
 def _readable_formats() -> str:
-    """The format versions this midicoth reads, for messages: "versions 2 and 3"."""
+    """The format versions this midicoth reads, for messages: "versions 2, 3 and 4"."""
     versions = sorted(_READ_FORMATS)
     if len(versions) == 1:
         return f"version {versions[0]}"
@@ -453,9 +480,11 @@ def _check_magic(data: Buffer) -> None:
 def pack_stream_header(params: StreamParams) -> bytes:
     """Serialise a stream header (12 to :data:`STREAM_HEADER_SIZE` bytes).
 
-    Raises :class:`ValueError` for parameters the format cannot hold: a
-    memory budget that is not a power of two, a model version or stage set
-    beyond a byte, a block size outside 1 … :data:`MAX_BLOCK_SIZE`.
+    Always writes :data:`FORMAT_VERSION`, with ``params.level`` in the
+    flags. Raises :class:`ValueError` for parameters the format cannot
+    hold: a memory budget that is not a power of two, a model version or
+    stage set beyond a byte, a block size outside 1 … :data:`MAX_BLOCK_SIZE`,
+    a level outside 0 … :data:`MAX_LEVEL`.
     """
     memory = params.memory_mib
     if memory < 1 or memory & (memory - 1):
@@ -466,7 +495,9 @@ def pack_stream_header(params: StreamParams) -> bytes:
         raise ValueError(f"stages must fit in a byte, not {params.stages:#x}")
     if not 1 <= params.block_size <= MAX_BLOCK_SIZE:
         raise ValueError(f"block size must be 1 … {MAX_BLOCK_SIZE}, not {params.block_size}")
-    flags = FLAG_INDEPENDENT if params.independent else 0
+    if not 0 <= params.level <= MAX_LEVEL:
+        raise ValueError(f"level must be 0 … {MAX_LEVEL}, not {params.level}")
+    flags = (FLAG_INDEPENDENT if params.independent else 0) | params.level << _LEVEL_SHIFT
     head = (
         MAGIC
         + bytes(
@@ -484,8 +515,9 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     beginning of a header that goes on past its end (it never needs more
     than :data:`STREAM_HEADER_SIZE` bytes to decide). The magic is checked
     from the first byte and the version from the fifth. Checks the layout
-    only (magic, version, check, flags, block size), not whether this engine
-    can decode the stream: see :func:`check_decodable`.
+    only (magic, version, check, flags, a recorded level at most
+    :data:`MAX_LEVEL`, block size), not whether this engine can decode the
+    stream: see :func:`check_decodable`.
     """
     _check_magic(data)
     if len(data) <= len(MAGIC):
@@ -503,8 +535,12 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     if end is None:
         return None
     flags, stages, model_version, memory_log2 = data[5:9]
-    if flags & ~FLAG_INDEPENDENT:
+    known = FLAG_INDEPENDENT | (_LEVEL_BITS if version >= 4 else 0)
+    if flags & ~known:
         raise MidicothError("stream header uses flags this version does not know")
+    level = (flags & known & _LEVEL_BITS) >> _LEVEL_SHIFT
+    if level > MAX_LEVEL:
+        raise MidicothError(f"stream header records an invalid level ({level}; 1 … {MAX_LEVEL})")
     if not 1 <= block_size <= MAX_BLOCK_SIZE:
         raise MidicothError(f"stream header declares an invalid block size ({block_size})")
     if memory_log2 >= 64:
@@ -518,6 +554,7 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
         independent=bool(flags & FLAG_INDEPENDENT),
         block_size=block_size,
         format_version=version,
+        level=level,
     )
     return params, end
 
@@ -552,11 +589,9 @@ def check_decodable(params: StreamParams) -> None:
         raise MidicothError(
             f"stream header declares an invalid memory budget ({params.memory_mib} MiB)"
         )
-    if params.stages & ~_core.KNOWN_STAGES:
-        raise MidicothError(f"stream header names unknown model stages ({params.stages:#x})")
-    if not _core.stages_valid(params.stages):
+    if not stages_valid(params.stages):
         raise MidicothError(
-            f"stream header names a stage set the engine refuses ({params.stages:#x})"
+            f"stream header names model stages the engine refuses ({params.stages:#x})"
         )
 
 
@@ -566,7 +601,7 @@ def check_decodable(params: StreamParams) -> None:
 def pack_block_header(
     usize: int, csize: int, crc: int, mode: int = 0, period: int = 0, stored: bool = False
 ) -> bytes:
-    """Serialise the format-3 header of a block of ``usize >= 1`` bytes coded
+    """Serialise the format-3/4 header of a block of ``usize >= 1`` bytes coded
     (or, if ``stored``, stored) in ``csize`` bytes, whose chained data check
     is ``crc``, written with the mode flags ``mode`` and, with
     ``MODE_RECORD``, the record ``period`` (see :class:`BlockHeader`).

@@ -306,7 +306,7 @@ def magic_cases(s: Stream) -> Iterator[Case]:
 
 
 def version_cases(s: Stream) -> Iterator[Case]:
-    for version in (0, 1, 2, 4, 0x7F, 0xFF):
+    for version in (0, 1, 2, 3, fmt.FORMAT_VERSION + 1, 0x7F, 0xFF):
         for fix in (True, False):
             damaged = set_header(s.packed, fix_crc=fix, version=version)
             yield Case(s, "version", f"format version {version}, crc fixed: {fix}", damaged)
@@ -318,6 +318,9 @@ def header_cases(s: Stream) -> Iterator[Case]:
     changes: list[tuple[str, dict[str, Any]]] = [
         ("flags 0x02", {"flags": 0x02}),
         ("flags 0xff", {"flags": 0xFF}),
+        ("level 10", {"flags": 10 << 1}),
+        ("level 15", {"flags": 0x1E}),
+        ("flags bit 5", {"flags": 0x20}),
         ("independent flag toggled", {"flags": int(not params.independent)}),
         ("unknown stage bit", {"stages": params.stages | 0x40}),
         ("stages 0xff", {"stages": 0xFF}),

@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from bench import ablation, charts, cli, codecs, diagnose, machine, readme, report
+from bench import ablation, charts, cli, codecs, diagnose, levels, machine, readme, report
 from bench.compare import Direction, Measurement
 from bench.inputs import SYNTHETIC_SIZE, Input, file_input, gather
 from corpora import generate, synth
@@ -326,6 +326,47 @@ def test_speed_against_lzma_in_independent_blocks(tmp_path):
     scan = pytest.importorskip("midicoth.format").scan
     (layout,) = scan(io.BytesIO(halves))
     assert [usize for usize, _ in layout.blocks] == [1500, 1500]
+
+
+def test_levels_table_on_small_files(tmp_path):
+    """``--levels`` on two small generated files (no corpora): a row per
+    level with its stages and memory rule, the bytes compress(level=n)
+    makes, ratios to lzma; the CSV holds the same."""
+    midicoth = pytest.importorskip("midicoth")
+    pytest.importorskip("midicoth._core")
+    from midicoth.format import stages_name
+
+    files = {"text": generate("text", 3000), "binary": generate("binary", 2000)}
+    argv = ["--levels", "--repeat", "1", "--verify", "--out", str(tmp_path)]
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        argv += ["--file", str(tmp_path / name)]
+    assert cli.main(argv) == 0
+    text = (tmp_path / "levels.md").read_text(encoding="utf-8")
+    rows = [
+        line.split(" | ") for line in text.splitlines() if line[:3] in {f"| {n}" for n in range(10)}
+    ]
+    assert [int(row[0][2:].split()[0]) for row in rows] == sorted(midicoth.LEVELS)
+    for row, (number, level) in zip(rows, sorted(midicoth.LEVELS.items())):
+        assert row[1] == stages_name(level.stages)
+        assert row[2] == f"≤ {level.memory_cap_mib} MiB, {level.memory_per_byte} B/byte"
+        total = sum(len(midicoth.compress(data, level=number)) for data in files.values())
+        assert int(row[3].replace(",", "")) == total
+        assert row[-1].endswith("× |") and row[-2].endswith("×")
+    assert "Speed: on files/text" in text  # the largest file, without calgary/book1
+    assert "No PPMd reference" in text
+    assert ("Every level codes these files smaller" in text) != ("Not monotone" in text)
+    with open(tmp_path / "levels.csv", newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    assert [int(r["level"]) for r in table] == sorted(midicoth.LEVELS)
+    assert all(float(r["compress_vs_lzma"]) > 0 for r in table)
+
+
+def test_levels_reference_and_monotony():
+    inp = types.SimpleNamespace(reference=types.SimpleNamespace(ppmd_best_bytes=100))
+    assert levels.ppmd_reference([inp, inp, types.SimpleNamespace(reference=None)]) == (200, 2)
+    assert levels.falling({1: 30, 2: 20, 3: 10}) == []
+    assert levels.falling({1: 30, 2: 30, 3: 31}) == [(1, 2), (2, 3)]
 
 
 # A stand-in for the paper's program, with its command line: VERB IN OUT.

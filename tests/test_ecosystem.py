@@ -202,7 +202,7 @@ def test_numcodecs_config_round_trip(numcodecs: Any, config: dict[str, Any]) -> 
     full = codec.get_config()
     assert full["id"] == "midicoth"
     assert {key: full[key] for key in config} == config
-    assert set(full) == {"id", "memory_mib", "stages", "block_size"}
+    assert set(full) == {"id", "memory_mib", "stages", "block_size", "level"}
     again = type(codec).from_config({k: v for k, v in full.items() if k != "id"})
     assert again == codec
     assert numcodecs.get_codec(full) == codec
@@ -287,7 +287,7 @@ def test_zarr_format3_array(zarr3: Any, tmp_path: Path) -> None:
     codec = MidicothZarrCodec(memory_mib=32, block_size=1 << 16)
     assert MidicothZarrCodec.from_dict(codec.to_dict()) == codec
     with pytest.raises(ValueError):
-        MidicothZarrCodec.from_dict({"name": "midicoth", "configuration": {"level": 3}})
+        MidicothZarrCodec.from_dict({"name": "midicoth", "configuration": {"preset": 3}})
 
 
 def test_zarr_format2_array_with_the_numcodecs_codec(zarr3: Any, tmp_path: Path) -> None:

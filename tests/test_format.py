@@ -135,7 +135,7 @@ def test_empty_stream_is_header_and_end_marker() -> None:
     assert header_length(packed) == 9 + 3 + 2 == 14
     assert len(packed) == 14 + 4 == 18
     assert packed[:4] == fmt.MAGIC == b"\x89MDC"
-    assert packed[4] == fmt.FORMAT_VERSION == 3
+    assert packed[4] == fmt.FORMAT_VERSION == 4
     assert packed[14:16] == bytes(2)  # end marker: 0, total 0
     assert packed[14:] == with_check(b"\x00\x00")
     assert midicoth.decompress(packed) == b""
@@ -155,7 +155,7 @@ def test_stream_header_fields() -> None:
     assert fmt.pack_stream_header(params) == SOLID[:14]
     assert SOLID[:14] == with_check(
         b"\x89MDC"
-        + bytes([3, 0, _core.ALL_STAGES, _core.MODEL_VERSION, MEM.bit_length() - 1])
+        + bytes([4, 0, _core.ALL_STAGES, _core.MODEL_VERSION, MEM.bit_length() - 1])
         + raw_varint(fmt.SOLID_BLOCK_SIZE)
     )
     assert header_length(BLOCKS) == 13  # 1024 takes two varint bytes
@@ -326,7 +326,7 @@ def test_format_1_streams_are_refused_by_name() -> None:
     old = v1_stream([(1000, b"x" * 300), (500, b"y" * 200)])
     for door in (midicoth.decompress, lambda b: midicoth.open(io.BytesIO(b)).read()):
         with pytest.raises(
-            MidicothError, match="format version 1 .*midicoth 0.1.*versions 2 and 3"
+            MidicothError, match="format version 1 .*midicoth 0.1.*versions 2, 3 and 4"
         ):
             door(old)
     with pytest.raises(MidicothError, match="format version 1"):
@@ -418,17 +418,17 @@ def test_bad_magic_is_reported_at_the_first_byte() -> None:
     "changes, message",
     [
         ({"version": 1}, "format version 1 .*midicoth 0.1"),
-        ({"version": 4}, "format version 4 .*versions 2 and 3"),
+        ({"version": 5}, "format version 5 .*versions 2, 3 and 4"),
         ({"version": 0}, "format version 0"),
         ({"flags": 0x82}, "flags"),
-        ({"flags": 0x02}, "flags"),
+        ({"flags": 0x20}, "flags"),
         ({"block_size": 0}, "block size"),
         ({"block_size": fmt.MAX_BLOCK_SIZE + 1}, "block size"),
         ({"block_size": 2**28 - 1}, "block size"),
         ({"block_size": b"\xff\xff\xff\xff\x0f"}, "block size.*longer"),
         ({"block_size": b"\x80\x80\x00"}, "block size.*shortest"),
         ({"model": _core.MODEL_VERSION + 1}, "model version"),
-        ({"model": 5}, "format version 3 was made by model version 5"),
+        ({"model": 5}, "format version 4 was made by model version 5"),
         ({"version": 2}, "format version 2 was made by model version 6"),
         ({"model": 2}, "model version 2 .*midicoth 0.2"),
         ({"model": 3}, "model version 3 .*midicoth 0.3"),
@@ -735,13 +735,14 @@ def test_format_2_block_headers_have_no_method() -> None:
 @pytest.mark.parametrize(
     "format_version, model_version, ok",
     [(2, 5, True), (3, _core.MODEL_VERSION, True), (2, 6, False), (3, 5, False)]
+    + [(4, _core.MODEL_VERSION, True), (4, 5, False)]
     + [(2, m, False) for m in (2, 3, 4)]
-    + [(1, 1, False), (4, _core.MODEL_VERSION, False), (0, 5, False)],
+    + [(1, 1, False), (5, _core.MODEL_VERSION, False), (0, 5, False)],
 )
 def test_each_format_version_decodes_one_model_version(
     format_version: int, model_version: int, ok: bool
 ) -> None:
-    assert fmt.READ_VERSIONS == {(2, 5), (3, _core.MODEL_VERSION)}
+    assert fmt.READ_VERSIONS == {(2, 5), (3, _core.MODEL_VERSION), (4, _core.MODEL_VERSION)}
     params = format_2_params(format_version=format_version, model_version=model_version)
     if ok:
         fmt.check_decodable(params)

@@ -3,6 +3,8 @@
 Each file in tests/golden/ was made from an input this module generates,
 with the parameters listed in tests/golden/MANIFEST.tsv along with the
 sha256 of what the file decodes to and the method of each of its blocks.
+Most name their settings (stages, memory, modes: the stream records level
+0); a few are made at a compression level (``level=``) and must record it.
 The tests check both directions: the stored file decodes to that input,
 and compressing the input again gives exactly the stored bytes. Some
 inputs are made for one block method each (records, lines, x86 code,
@@ -17,13 +19,19 @@ tests/golden/VERSIONS.tsv pins, for every (format version, model version)
 pair, the sha256 of the golden files made under it. Regenerating under a
 pair already pinned to other bytes is refused, and a test fails if the
 files differ from their pair's pin: changed output without a version bump
-cannot pass, not even by regenerating the files.
+cannot pass, not even by regenerating the files. The pin covers the files
+made with explicit settings (level 0), which fix the format and the model;
+the files made at a level also depend on the level table
+(``midicoth.levels.LEVELS``), which may be retuned without a version bump
+(what a level means is not part of the format): after a retune they no
+longer reproduce, and regenerating rewrites them while the pin still holds.
 
 Streams of older versions that this midicoth still decodes keep their
-golden files in a directory of their own (``KEPT``; format 2 / model 5
-in tests/golden/format-2/, with its own MANIFEST.tsv): they must still
-decode to their inputs and match their pin, and regenerating never
-touches them.
+golden files in a directory of their own (``KEPT``, each with its own
+MANIFEST.tsv: format 2 / model 5 in tests/golden/format-2/, as midicoth
+0.5 wrote them; format 3 / model 6 in tests/golden/format-3/, as 0.6-0.7
+wrote them): they must still decode to their inputs and match their pin,
+and regenerating never touches them.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import io
 import re
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -49,6 +58,7 @@ COLUMNS = (
     "stages",
     "block_size",
     "modes",
+    "level",
     "size",
     "sha256",
     "methods",
@@ -56,9 +66,10 @@ COLUMNS = (
 PINS = GOLDEN / "VERSIONS.tsv"
 PIN_COLUMNS = ("format_version", "model_version", "golden_sha256")
 
-KEPT = {(2, 5): GOLDEN / "format-2"}
+KEPT = {(2, 5): GOLDEN / "format-2", (3, 6): GOLDEN / "format-3"}
 """Older (format version, model version) pairs this midicoth still decodes,
-with the directory of their golden files (written by midicoth 0.5)."""
+with the directory of their golden files (written by midicoth 0.5, and by
+0.7)."""
 
 
 def _sha256_stream(tag: bytes, size: int) -> bytes:
@@ -158,6 +169,7 @@ def generated_x86(size: int) -> bytes:
 INPUTS = {
     "empty": lambda: b"",
     "text3000": lambda: generated_text(3000),
+    "text20000": lambda: generated_text(20000),
     "binary2000": lambda: generated_binary(2000),
     "records3000": lambda: generated_records(3000),
     "csv3000": lambda: generated_csv(3000),
@@ -170,33 +182,53 @@ INPUTS = {
 
 ALL, MODES = _core.ALL_STAGES, _core.MODE_ALL
 
-# file -> (input, memory_mib, stages, block_size or 0 for solid, modes, a
-# method some block of the file must have or include, or None)
+
+class Case(NamedTuple):
+    """How a golden file is made."""
+
+    input: str
+    memory_mib: int | None
+    stages: int | None
+    block_size: int
+    """0 for a solid stream."""
+    modes: int | None
+    method: str | None
+    """A method some block of the file must have or include, or None."""
+    level: int = 0
+    """The compression level it is made at (settings None), or 0."""
+
+
 CASES = {
-    "empty.mdc": ("empty", 16, ALL, 0, MODES, None),
-    "text-solid.mdc": ("text3000", 16, ALL, 0, MODES, None),
-    "text-blocks.mdc": ("text3000", 16, ALL, 1024, MODES, None),
-    "text-ppm-only.mdc": ("text3000", 16, 0, 0, MODES, None),
-    "text-paper.mdc": ("text3000", 16, midicoth.PAPER_STAGES, 0, MODES, None),
-    "binary-solid.mdc": ("binary2000", 32, ALL, 0, MODES, None),
-    "binary-plain.mdc": ("binary2000", 32, ALL, 0, 0, "plain"),
-    "records.mdc": ("records3000", 16, ALL, 0, MODES, "record/36"),
-    "csv-lines.mdc": ("csv3000", 16, ALL, 0, MODES, "record/lines"),
-    "x86.mdc": ("x86_4000", 16, ALL, 0, MODES, "x86"),
-    "x86-paper.mdc": ("x86_4000", 16, midicoth.PAPER_STAGES, 0, MODES, "x86"),
-    "noise-stored.mdc": ("noise3000", 16, ALL, 0, MODES, "stored"),
-    "mixed-blocks.mdc": ("mixed3072", 16, ALL, 1024, MODES, "stored"),
+    "empty.mdc": Case("empty", 16, ALL, 0, MODES, None),
+    "text-solid.mdc": Case("text3000", 16, ALL, 0, MODES, None),
+    "text-blocks.mdc": Case("text3000", 16, ALL, 1024, MODES, None),
+    "text-ppm-only.mdc": Case("text3000", 16, 0, 0, MODES, None),
+    "text-paper.mdc": Case("text3000", 16, midicoth.PAPER_STAGES, 0, MODES, None),
+    "binary-solid.mdc": Case("binary2000", 32, ALL, 0, MODES, None),
+    "binary-plain.mdc": Case("binary2000", 32, ALL, 0, 0, "plain"),
+    "records.mdc": Case("records3000", 16, ALL, 0, MODES, "record/36"),
+    "csv-lines.mdc": Case("csv3000", 16, ALL, 0, MODES, "record/lines"),
+    "x86.mdc": Case("x86_4000", 16, ALL, 0, MODES, "x86"),
+    "x86-paper.mdc": Case("x86_4000", 16, midicoth.PAPER_STAGES, 0, MODES, "x86"),
+    "noise-stored.mdc": Case("noise3000", 16, ALL, 0, MODES, "stored"),
+    "mixed-blocks.mdc": Case("mixed3072", 16, ALL, 1024, MODES, "stored"),
+    "text-level1.mdc": Case("text20000", None, None, 0, None, None, level=1),
+    "text-level6.mdc": Case("text20000", None, None, 0, None, None, level=6),
+    "text-level9.mdc": Case("text20000", None, None, 0, None, None, level=9),
 }
+
+LEVEL_CASES = sorted(name for name, case in CASES.items() if case.level)
 
 
 def make(name: str) -> bytes:
-    source, memory_mib, stages, block_size, modes, _ = CASES[name]
+    case = CASES[name]
     return midicoth.compress(
-        INPUTS[source](),
-        memory_mib=memory_mib,
-        stages=stages,
-        block_size=block_size or None,
-        modes=modes,
+        INPUTS[case.input](),
+        memory_mib=case.memory_mib,
+        stages=case.stages,
+        block_size=case.block_size or None,
+        modes=case.modes,
+        level=case.level or None,
     )
 
 
@@ -224,6 +256,12 @@ def versions() -> tuple[int, int]:
     return midicoth.FORMAT_VERSION, midicoth.MODEL_VERSION
 
 
+def pinned(manifest: dict[str, dict[str, str]]) -> list[str]:
+    """The files of a manifest that its version pin covers: those made with
+    explicit settings (level 0, and every file of a format without levels)."""
+    return sorted(name for name, row in manifest.items() if row.get("level", "0") == "0")
+
+
 def golden_digest(files: dict[str, bytes]) -> str:
     """One sha256 over the names and bytes of all golden files."""
     h = hashlib.sha256()
@@ -246,7 +284,7 @@ def read_pins() -> dict[tuple[int, int], str]:
 def regenerate() -> None:
     GOLDEN.mkdir(exist_ok=True)
     files = {name: make(name) for name in CASES}
-    digest = golden_digest(files)
+    digest = golden_digest({name: files[name] for name in CASES if not CASES[name].level})
     pins = read_pins() if PINS.exists() else {}
     pinned = pins.get(versions())
     if pinned is not None and pinned != digest:
@@ -257,7 +295,8 @@ def regenerate() -> None:
             "Bump MODEL_VERSION (csrc/midicoth.h) or FORMAT_VERSION (midicoth/format.py), "
             "rebuild, and regenerate."
         )
-    for name, (*_, method) in CASES.items():
+    for name, case in CASES.items():
+        method = case.method
         if method is not None and not has_method(block_methods(files[name]), method):
             sys.exit(
                 f"refused: {name} was meant to have a {method!r} block but has "
@@ -272,10 +311,13 @@ def regenerate() -> None:
         + "\n"
     )
     lines = ["\t".join(COLUMNS)]
-    for name, (source, memory_mib, stages, block_size, modes, _) in CASES.items():
+    for name, case in CASES.items():
         (GOLDEN / name).write_bytes(files[name])
-        data = INPUTS[source]()
-        fields = (name, source, memory_mib, stages, block_size, modes, len(data))
+        data = INPUTS[case.input]()
+        params = fmt.parse_stream_header(files[name])  # what a level chose, too
+        modes = case.modes if case.modes is not None else midicoth.LEVELS[case.level].modes
+        fields = (name, case.input, params.memory_mib, params.stages, case.block_size, modes)
+        fields += (case.level, len(data))
         sha = hashlib.sha256(data).hexdigest()
         methods = ",".join(block_methods(files[name])) or "-"
         lines.append("\t".join(map(str, fields)) + f"\t{sha}\t{methods}")
@@ -301,16 +343,23 @@ def test_golden_file_decodes_to_its_checksum(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_compression_reproduces_golden_bytes(name: str) -> None:
+    retuned = (
+        " If midicoth.levels.LEVELS was retuned, regenerate (files made at a level are "
+        "not pinned to the version)."
+        if CASES[name].level
+        else ""
+    )
     assert make(name) == (GOLDEN / name).read_bytes(), (
         f"{name}: the compressed bytes changed. If the model or format changed on "
         "purpose, bump MODEL_VERSION / FORMAT_VERSION and regenerate (see module docstring)."
+        + retuned
     )
 
 
-@pytest.mark.parametrize("name", sorted(n for n, case in CASES.items() if case[-1]))
+@pytest.mark.parametrize("name", sorted(n for n, case in CASES.items() if case.method))
 def test_golden_inputs_exercise_their_method(name: str) -> None:
     """The analyser still picks the method each method's input was made for."""
-    method = CASES[name][-1]
+    method = CASES[name].method
     assert has_method(block_methods(make(name)), method)
     assert has_method(block_methods((GOLDEN / name).read_bytes()), method)
 
@@ -323,7 +372,9 @@ def test_golden_files_match_their_version_pin() -> None:
         f"no golden pin for format/model version {versions()}: run "
         "python tests/test_format_golden.py --regenerate"
     )
-    stored = {name: (GOLDEN / name).read_bytes() for name in CASES}
+    names = pinned(read_manifest())
+    assert names == sorted(name for name, case in CASES.items() if not case.level)
+    stored = {name: (GOLDEN / name).read_bytes() for name in names}
     assert golden_digest(stored) == pins[versions()], (
         "the golden files differ from those pinned for this format/model version: "
         "bump MODEL_VERSION or FORMAT_VERSION before regenerating"
@@ -331,12 +382,39 @@ def test_golden_files_match_their_version_pin() -> None:
 
 
 def test_golden_headers_carry_the_current_versions() -> None:
-    for name in CASES:
+    manifest = read_manifest()
+    for name, case in CASES.items():
         head = (GOLDEN / name).read_bytes()
         assert head[4] == midicoth.FORMAT_VERSION, name  # fixed place in every format version
         params = fmt.parse_stream_header(head)
         assert params.format_version == midicoth.FORMAT_VERSION, name
         assert params.model_version == midicoth.MODEL_VERSION, name
+        assert params.level == case.level == int(manifest[name]["level"]), name
+        assert (params.memory_mib, params.stages) == (
+            int(manifest[name]["memory_mib"]),
+            int(manifest[name]["stages"]),
+        ), name
+
+
+@pytest.mark.parametrize("name", LEVEL_CASES)
+def test_golden_level_files_record_their_level(name: str) -> None:
+    """A file made at a level records it: the header's level and ``midicoth
+    info`` read it back; its stages and budget are the level's."""
+    from click.testing import CliRunner
+
+    from midicoth.cli import main
+
+    level = CASES[name].level
+    packed = (GOLDEN / name).read_bytes()
+    params = fmt.parse_stream_header(packed)
+    assert params.level == level
+    size = int(read_manifest()[name]["size"])
+    if make(name) == packed:  # the level table is still the one the file was made with
+        assert params.stages == midicoth.LEVELS[level].stages
+        assert params.memory_mib == midicoth.memory_for(level, size)
+    done = CliRunner().invoke(main, ["info", str(GOLDEN / name)])
+    assert done.exit_code == 0, done.output
+    assert f"\n  level           {level}\n" in done.output
 
 
 def test_golden_files_decode_in_pieces_and_concatenated() -> None:
@@ -369,10 +447,10 @@ def test_kept_versions_match_their_pin(pair: tuple[int, int]) -> None:
     """The files of an older version are the ones that version pinned: they
     are what that release wrote, never regenerated."""
     directory = KEPT[pair]
-    names = sorted(read_manifest(directory))
-    assert names == sorted(path.name for path in directory.glob("*.mdc"))
-    stored = {name: (directory / name).read_bytes() for name in names}
-    assert golden_digest(stored) == read_pins()[pair]
+    manifest = read_manifest(directory)
+    assert sorted(manifest) == sorted(path.name for path in directory.glob("*.mdc"))
+    stored = {name: (directory / name).read_bytes() for name in manifest}
+    assert golden_digest({name: stored[name] for name in pinned(manifest)}) == read_pins()[pair]
     for name, packed in stored.items():
         params = fmt.parse_stream_header(packed)
         assert (params.format_version, params.model_version) == pair, name
@@ -395,7 +473,11 @@ def test_kept_versions_still_decode(pair: tuple[int, int], name: str) -> None:
     while not dec.eof:
         out.append(dec.decompress(b"", 100))
     assert b"".join(out) == data
-    assert set(block_methods(packed)) <= {"plain"}
+    if "methods" in row:
+        assert (",".join(block_methods(packed)) or "-") == row["methods"]
+    else:  # format 2: every block plain
+        assert set(block_methods(packed)) <= {"plain"}
+    assert fmt.parse_stream_header(packed).level == int(row.get("level", 0))
 
 
 def test_every_release_from_0_5_stays_decodable() -> None:
@@ -420,6 +502,8 @@ def test_info_names_the_release_that_wrote_a_stream(pair: tuple[int, int]) -> No
     done = CliRunner().invoke(main, ["info", str(directory / name)])
     assert done.exit_code == 0, done.output
     assert f"written by      midicoth {fmt.RELEASES[pair]}" in done.output
+    if pair[0] < 4:  # no level recorded before format 4
+        assert "\n  level           -\n" in done.output
 
 
 def block_bodies(packed: bytes) -> list[bytes]:
@@ -448,6 +532,41 @@ def test_plain_method_codes_as_model_5(name: str) -> None:
         modes=0,
     )
     assert block_bodies(packed) == block_bodies((KEPT[2, 5] / name).read_bytes())
+
+
+@pytest.mark.parametrize("name", sorted(read_manifest(KEPT[3, 6])))
+def test_format_3_blocks_are_written_unchanged(name: str) -> None:
+    """Format 4 changed the stream header alone: compressing a format-3
+    golden file's input with its settings gives its blocks and end marker
+    byte for byte, under a header that differs in the version (and records
+    level 0). Where those settings are the default level's, the default
+    call (no argument) writes the same blocks, and records that level."""
+    row = read_manifest(KEPT[3, 6])[name]
+    old = (KEPT[3, 6] / name).read_bytes()
+    data = INPUTS[row["input"]]()
+    settings = {
+        "memory_mib": int(row["memory_mib"]),
+        "stages": int(row["stages"]),
+        "modes": int(row["modes"]),
+    }
+    block_size = int(row["block_size"]) or None
+    packed = midicoth.compress(data, block_size=block_size, **settings)
+    old_params, old_at = fmt.read_stream_header(old)
+    params, at = fmt.read_stream_header(packed)
+    assert packed[at:] == old[old_at:]
+    assert params == old_params._replace(format_version=fmt.FORMAT_VERSION)
+    default = midicoth.LEVELS[midicoth.DEFAULT_LEVEL]
+    if settings == {
+        "memory_mib": midicoth.memory_for(default, len(data)),
+        "stages": default.stages,
+        "modes": default.modes,
+    }:
+        plain = midicoth.compress(data, block_size=block_size)
+        params, at = fmt.read_stream_header(plain)
+        assert plain[at:] == old[old_at:]
+        assert params == old_params._replace(
+            format_version=fmt.FORMAT_VERSION, level=midicoth.DEFAULT_LEVEL
+        )
 
 
 if __name__ == "__main__":

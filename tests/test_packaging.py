@@ -78,6 +78,7 @@ ESSENTIAL = [
     "tests/golden/MANIFEST.tsv",
     "tests/golden/VERSIONS.tsv",
     "tests/golden/format-2/MANIFEST.tsv",
+    "tests/golden/format-3/MANIFEST.tsv",
     "corpora/__init__.py",
     "corpora/MANIFEST.tsv",
     "bench/__init__.py",
