@@ -101,14 +101,7 @@ static MDC_INLINE void lean_begin(lean_model *l, const lean_match *m, uint32_t l
 static MDC_INLINE uint32_t lean_p(lean_model *l, const stretch_table *st, int level, int node,
                               binctx *sbin, int structs)
 {
-    if (level == 2) {
-        /* the low nibble's slot is a random line of the table: its four
-         * candidates are asked for two nodes ahead, one more than
-         * binctx_prefetch_low gives */
-        for (int k = 0; k < LEAN_MODELS; k++)
-            for (int j = 0; j < 4; j++)
-                binctx_prefetch(&l->ctx[k], binctx_low_hash(l->ctx[k].hash, (node << 2 | j) & 15));
-    } else if (level == 3) {
+    if (level == 3) {
         for (int k = 0; k < LEAN_MODELS; k++)
             binctx_prefetch_low(&l->ctx[k], node);
         for (int k = 0; k < structs; k++)
@@ -140,11 +133,6 @@ static MDC_INLINE uint32_t lean_p(lean_model *l, const stretch_table *st, int le
         x[LEAN_MATCH_IN] = (l->predicted >> (7 - level)) & 1 ? sure : -sure;
         dot += mixer_term(x[LEAN_MATCH_IN], w[LEAN_MATCH_IN]);
     }
-    /* the weight sets are a cache miss too: the grandchildren's are asked
-     * for two levels ahead (lean_begin asks for levels 0 and 1) */
-    if (level < 6)
-        for (int j = 0; j < 4; j++)
-            mixer_prefetch(&l->mix, lean_set(l, 4 * node + j));
     mixer_end(&l->mix, st, level, set, dot);
     return l->mix.p[level];
 }
