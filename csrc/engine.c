@@ -293,7 +293,7 @@ static layout layout_for(unsigned memory_mib)
  * history and 1 to each of its five tables; 8 to the four structure
  * models; what is left, evenly to the five hashed binary context models. */
 #define LEAN_FIXED_BYTES(apm_on) \
-    ((apm_on) ? 256u * 256u * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + 65536u
+    (((apm_on) ? 256u * 256u * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + 65536u)
 
 static layout lean_layout_for(unsigned memory_mib, unsigned stages)
 {
