@@ -353,26 +353,41 @@ def test_streamed_compression_equals_one_shot(
     assert midicoth.decompress(streamed) == data
 
 
+# PPM alone (the budget is what is tested), then levels, each with the rule
+# its budget follows (midicoth.levels)
+_DOORS_DEFAULT = {"stages": 0}
+
+
 @pytest.mark.parametrize(
-    "size, block_size",
+    "settings, size, block_size",
     [
-        (0, None),
-        (1000, None),
-        (midicoth.format.SOLID_BLOCK_SIZE, None),
-        (midicoth.format.SOLID_BLOCK_SIZE + 1, None),
-        (700, 1024),
-        (5000, 1024),
-    ],
+        (_DOORS_DEFAULT, 0, None),
+        (_DOORS_DEFAULT, 1000, None),
+        (_DOORS_DEFAULT, midicoth.format.SOLID_BLOCK_SIZE, None),
+        (_DOORS_DEFAULT, midicoth.format.SOLID_BLOCK_SIZE + 1, None),
+        (_DOORS_DEFAULT, 700, 1024),
+        (_DOORS_DEFAULT, 5000, 1024),
+    ]
+    + [({"level": number}, size, None) for number in (1, 3, 9) for size in (0, 3000)]
+    + [({"level": number}, 5000, 1024) for number in (1, 3, 9)]
+    # longer than a block: the fastest level
+    + [({"level": 1}, midicoth.format.SOLID_BLOCK_SIZE + 1, None)],
 )
 def test_every_door_gives_the_same_bytes_with_the_default_budget(
-    size: int, block_size: int | None
+    settings: dict, size: int, block_size: int | None
 ) -> None:
     """With the memory budget left to the compressor, the streaming object
-    without a size hint and the file writer give what compress() gives: the
-    budget follows the input's size through every door (docs/API.md)."""
+    with and without a size hint and the file writer give what compress()
+    gives: the budget follows the input's size through every door, by the
+    level's rule (docs/API.md)."""
     data = (sample_text(20000, seed=5) * (size // 20000 + 1))[:size]
-    kw = {"stages": 0, "block_size": block_size}  # PPM alone: the budget is what is tested
+    kw = {**settings, "block_size": block_size}
     one_shot = midicoth.compress(data, **kw)
+    level = settings.get("level", midicoth.DEFAULT_LEVEL)
+    budget_size = len(data) if block_size is None else min(len(data), block_size)
+    assert midicoth.format.parse_stream_header(one_shot).memory_mib == (
+        midicoth.levels.memory_for(level, budget_size)
+    )
     comp = midicoth.MidicothCompressor(**kw)
     streamed = b"".join(comp.compress(data[i : i + 300_000]) for i in range(0, size, 300_000))
     assert streamed + comp.flush() == one_shot

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import random
 import zlib
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import midicoth
+from corpora import synth
 from midicoth import _core
 from midicoth import format as fmt
 from midicoth.cli import main
@@ -32,23 +32,12 @@ NOT_INSTALLED = "not installed (pip install '.[ecosystem]')"
 
 
 def sample_text(size: int, seed: int = 0) -> bytes:
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(1, 9))) for _ in range(80)
-    ]
-    out = []
-    while sum(map(len, out)) < size:
-        out.append(rng.choice(words) + rng.choice("  \n,."))
-    return "".join(out).encode()[:size]
+    return synth.generate("text", size, seed)
 
 
 def sample_binary(size: int, seed: int = 0) -> bytes:
-    """Little-endian 32-bit counters with noise: what the sparse models see."""
-    rng = random.Random(seed)
-    out = bytearray()
-    for i in range(size // 8 + 1):
-        out += (i * 3).to_bytes(4, "little") + rng.randbytes(2) + b"\x00\x01"
-    return bytes(out[:size])
+    """Records of little-endian numbers: what the structure models see."""
+    return synth.generate("binary", size, seed)
 
 
 TEXT = sample_text(5000)
@@ -242,35 +231,6 @@ def test_a_level_applies_only_to_writing() -> None:
         midicoth.open(io.BytesIO(packed), "rb", level=1)
     with midicoth.open(io.BytesIO(packed), "rb") as f:
         assert f.read() == TEXT
-
-
-@pytest.mark.parametrize(
-    "number, size, block_size",
-    [(number, size, None) for number in (1, 3, 9) for size in (0, 3000)]
-    + [(number, 5000, 1024) for number in (1, 3, 9)]
-    + [(1, fmt.SOLID_BLOCK_SIZE + 1, None)],  # longer than a block: the fastest level
-)
-def test_every_door_gives_the_same_bytes_at_a_level(
-    number: int, size: int, block_size: int | None
-) -> None:
-    """The level's memory rule follows the input's size through every door:
-    the one-shot call, the streaming object with and without a size hint,
-    the file writer."""
-    data = (sample_text(20000, seed=5) * (size // 20000 + 1))[:size]
-    kw: dict[str, Any] = {"level": number, "block_size": block_size}
-    one_shot = midicoth.compress(data, **kw)
-    assert header(one_shot).memory_mib == memory_for(
-        number, len(data) if block_size is None else min(len(data), block_size)
-    )
-    comp = midicoth.MidicothCompressor(**kw)
-    streamed = b"".join(comp.compress(data[i : i + 300_000]) for i in range(0, size, 300_000))
-    assert streamed + comp.flush() == one_shot
-    buf = io.BytesIO()
-    with midicoth.open(buf, "wb", **kw) as f:
-        f.write(data)
-    assert buf.getvalue() == one_shot
-    hinted = midicoth.MidicothCompressor(size_hint=size, **kw)
-    assert hinted.compress(data) + hinted.flush() == one_shot
 
 
 def test_levels_with_threads_and_blocks() -> None:
