@@ -37,7 +37,7 @@
  *                 5-7 for a map of the blend alone.
  *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
- * With MDC_STAGE_LEAN (level 1) none of 1 and 3-7 runs: lean.c predicts
+ * With MDC_STAGE_LEAN (levels 1-3) none of 1 and 3-7 runs: lean.c predicts
  * the 8 decisions directly from binary context models, the match model's
  * expected bit and the structure models through one mixer, for the coder
  * (lean_byte, lean_node, lean_learn below).

@@ -1,5 +1,5 @@
 /*
- * lean — the fast model (stage MDC_STAGE_LEAN, compression level 1).
+ * lean — the fast model (stage MDC_STAGE_LEAN, compression levels 1-3).
  *
  * No byte distribution at all: PPM, the blends and the calibrator are off,
  * and each of a byte's 8 binary decisions (MSB first, the node a heap

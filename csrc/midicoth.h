@@ -36,7 +36,7 @@
 #define MDC_STAGE_TWEEDIE 8u
 #define MDC_STAGE_MIX 16u  /* node mixer over the calibrated blend and binary contexts */
 #define MDC_STAGE_APM 32u  /* final adaptive probability map */
-/* The fast model (level 1): no byte distribution, each binary decision
+/* The fast model (levels 1-3): no byte distribution, each binary decision
  * predicted directly by binary context models and one mixer (lean.h). It
  * replaces the PPM pipeline: with it, of the stages above only MATCH (an
  * input of its mixer) and APM (the final map after it) may be on. */

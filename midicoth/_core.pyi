@@ -17,7 +17,7 @@ STAGE_HIGHCTX: int  # hashed contexts of orders 5..8
 STAGE_TWEEDIE: int  # micro-diffusion calibrator
 STAGE_MIX: int  # node mixer over the calibrated blend and binary context models
 STAGE_APM: int  # final adaptive probability map
-STAGE_LEAN: int  # the fast model (level 1): binary context models and one mixer, no PPM;
+STAGE_LEAN: int  # the fast model (levels 1-3): binary context models and one mixer, no PPM;
 # with it only STAGE_MATCH and STAGE_APM may be on
 PAPER_STAGES: int  # the paper's pipeline alone (match | word | highctx | tweedie)
 ALL_STAGES: int  # the default: every stage of the PPM pipeline on

@@ -109,13 +109,13 @@ _MODES = _core.MODE_ALL
 LEVELS: Mapping[int, Level] = MappingProxyType(
     {
         # level: Level(stages, modes, memory cap MiB, memory per input byte, summary)
-        1: Level(_LEAN | _MATCH, _MODES, 16, 32, "fastest: the lean model (no PPM), 16 MiB"),
-        2: Level(_LEAN | _MATCH, _MODES, 64, 64, "the lean model, up to 64 MiB"),
-        3: Level(_MATCH | _MIX | _APM, _MODES, 64, 128, "PPM, match, mixer and map, up to 64 MiB"),
-        4: Level(
+        1: Level(_LEAN, _MODES, 16, 32, "fastest: the lean model alone (no PPM), 16 MiB"),
+        2: Level(_LEAN | _MATCH, _MODES, 16, 32, "the lean model and the match model, 16 MiB"),
+        3: Level(_LEAN | _MATCH, _MODES, 64, 64, "level 2 with up to 64 MiB"),
+        4: Level(_MATCH | _MIX | _APM, _MODES, 64, 128, "PPM, match, mixer and map, up to 64 MiB"),
+        5: Level(
             _EVERY & ~_HIGHCTX, _MODES, 64, 128, "adds word model and calibrator, up to 64 MiB"
         ),
-        5: Level(_EVERY & ~_HIGHCTX, _MODES, 256, 128, "level 4 with up to 256 MiB"),
         6: Level(_EVERY, _MODES, 256, 128, "the default: every stage, up to 256 MiB"),
         7: Level(_EVERY, _MODES, 512, 256, "every stage, up to 512 MiB"),
         8: Level(_EVERY, _MODES, 1024, 512, "every stage, up to 1 GiB"),
@@ -124,8 +124,8 @@ LEVELS: Mapping[int, Level] = MappingProxyType(
 )
 """The compression levels by number, 1 (fastest) to 9 (smallest output).
 
-Each :class:`Level` names the model stages it runs (levels 1 and 2 the
-lean model, which has no PPM; 3-9 PPM and more stages, 6-9 every stage), the block methods the analyser may pick,
+Each :class:`Level` names the model stages it runs (levels 1-3 the lean
+model, which has no PPM; 4-9 PPM and more stages, 6-9 every stage), the block methods the analyser may pick,
 and its memory rule: the budget is the smallest power of two of at least
 ``memory_per_byte`` bytes per input byte, at most ``memory_cap_mib``
 (:func:`memory_for`). Decoding a stream takes the budget it was written
