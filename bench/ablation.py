@@ -1,9 +1,9 @@
 """What does each stage of Midicoth's model contribute? (the paper's ablation)
 
 Codes every file with the stages switched on one at a time, cumulatively:
-base PPM, +match, +word, +highctx, +tweedie, then any further stage the core
-exports (a ``STAGE_*`` constant of ``midicoth._core``), in the order of its
-bit. Each configuration runs in this process through the core's Encoder
+base PPM, +match, +word, +highctx, +tweedie, then any further stage of the
+default model the core exports (a ``STAGE_*`` constant of ``midicoth._core``
+within ``ALL_STAGES``), in the order of its bit. Each configuration runs in this process through the core's Encoder
 directly (``compress`` + ``end_segment``), so sizes are raw coded bytes
 without the container's framing, comparable with the paper's program.
 
@@ -60,11 +60,13 @@ class Row:
 
 
 def configurations(core: ModuleType) -> list[tuple[str, int]]:
-    """(label, stage flags) from base PPM to every stage on, cumulatively."""
+    """(label, stage flags) from base PPM to every stage on, cumulatively:
+    the stages of the default model (``ALL_STAGES``); the lean model, which
+    replaces PPM, is no step of it."""
     flags = {
         name[len("STAGE_") :]: getattr(core, name)
         for name in dir(core)
-        if name.startswith("STAGE_")
+        if name.startswith("STAGE_") and getattr(core, name) & ~core.ALL_STAGES == 0
     }
     ordered = [n for n in PAPER_ORDER if n in flags]
     ordered += sorted((n for n in flags if n not in PAPER_ORDER), key=lambda n: flags[n])

@@ -428,7 +428,8 @@ def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, messag
     ("argv", "message"),
     [
         (["--stages", "59"], "--stages goes with --vs-lzma"),
-        (["--vs-lzma", "--stages", "64"], "--stages: '64': a stage number is 0 to 63"),
+        (["--vs-lzma", "--stages", "128"], "--stages: '128': a stage number is 0 to 127"),
+        (["--vs-lzma", "--stages", "lean+mix"], "the lean stage takes only match and apm"),
         (["--vs-lzma", "--stages", "match+fast"], "unknown stage 'fast'"),
         (["--blocks", "2"], "--blocks goes with --vs-lzma"),
         (["--vs-lzma", "--blocks", "1"], "--blocks: N is at least 2"),
