@@ -340,8 +340,12 @@ def _ending_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
+        # Under the lock the signal path holds while it ends the process:
+        # a signal that came just before the body ended still ends the run,
+        # and its death by the signal cannot meet a handler restored here.
+        with _commit_lock:
+            for signum, old in previous.items():
+                signal.signal(signum, old)
         if watcher is not None:
             signal.set_wakeup_fd(previous_wakeup)  # before the fd closes and is reused
             os.close(write_fd)  # the watcher reads the end of the pipe and returns

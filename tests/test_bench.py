@@ -178,7 +178,14 @@ def test_cli_rejects_unknown_names(tmp_path):
 
 def test_ablation_configurations_follow_the_paper_then_extra_stages():
     core = types.SimpleNamespace(
-        STAGE_TWEEDIE=8, STAGE_MATCH=1, STAGE_WORD=2, STAGE_HIGHCTX=4, STAGE_MIXER=32, STAGE_SSE=16
+        STAGE_TWEEDIE=8,
+        STAGE_MATCH=1,
+        STAGE_WORD=2,
+        STAGE_HIGHCTX=4,
+        STAGE_MIXER=32,
+        STAGE_SSE=16,
+        STAGE_LEAN=64,
+        ALL_STAGES=63,  # a stage outside the default model is no step
     )
     assert ablation.configurations(core) == [
         ("base PPM", 0),
