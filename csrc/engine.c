@@ -106,9 +106,6 @@
  * structure context. */
 #define TEXT_SHARE_BINARY 32768
 #define MIX_LR (1 << 15) /* 0.5, 16.16 */
-#define MATCH_STATES 4
-#define MATCH_ENTRIES 64
-#define MATCH_RATE 6
 
 /* Each binary context model's count limit (binctx.h): the order-1 model
  * settles at a rate of 1/5.5, the others at 1/16.5. A fast order-1 model
@@ -489,9 +486,9 @@ int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
 /* Huge pages (alloc.h) pay from one input byte per 4 KiB page of budget:
  * each byte touches about twenty table lines at random, so by then nearly
  * every small page would be faulted in anyway, and huge pages save those
- * faults and the TLB misses of every later touch (book1, 768 kB at 128 MiB,
- * runs about a fifth faster with them). Below it (a few KiB at a large
- * budget) most 2 MiB pages would be faulted in for a few lines each. */
+ * faults and the TLB misses of every later touch (CHANGELOG 0.8.0). Below
+ * it (a few KiB at a large budget) most 2 MiB pages would be faulted in for
+ * a few lines each. */
 #define HUGE_PAGE_BUDGET_PER_BYTE 4096u
 /* Up to this budget the tables take huge pages whatever the input: a few
  * hundred bytes touch most of their 4 KiB pages already, and faulting the
@@ -620,7 +617,7 @@ static void predict(mdc_engine *e)
         match_predict(&e->match);
         if (e->match.predicted >= 0) {
             w_match = blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP);
-            e->match_state = e->match.streak < 8 ? 1 : e->match.streak < 32 ? 2 : 3;
+            e->match_state = match_state(&e->match);
         }
     }
     if (e->stages & MDC_STAGE_WORD) {
@@ -684,8 +681,7 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
     e->match_entry[w->level] = -1;
     int predicted = e->match.predicted;
     if (e->match_state && ((predicted | 256) >> (8 - w->level)) == w->node) {
-        int entry = (int)(e->match.streak < 15 ? e->match.streak : 15) * 4 +
-                    (int)(e->match.confidence >> 14);
+        int entry = match_entry(&e->match);
         int32_t sure = stretch(st, e->match_right[entry]);
         e->match_entry[w->level] = entry;
         x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
@@ -697,6 +693,18 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
         mixer_prefetch(&e->mix_node, node_set(e, 2 * (uint32_t)w->node + 1));
     }
     return squash_t(st, (by_level + by_node) / 2);
+}
+
+/* Stage 7, the final map, at the node (heap index) at `level`: p <- (p +
+ * apm(p)) / 2, by node and previous byte. The map is 4.1 MiB: the
+ * children's knots are asked for a level ahead. */
+static MDC_INLINE uint32_t final_map(mdc_engine *e, int level, int node, uint32_t p)
+{
+    uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)node;
+    if (level < 7)
+        apm_prefetch(&e->final_apm, ctx + (uint32_t)node);
+    uint32_t refined = apm_p(&e->final_apm, &e->stretch, level, p, ctx);
+    return clamp_p((p + refined + 1) / 2);
 }
 
 /* Whether the walk's node is settled (see SETTLED_BLEND); marks it so. */
@@ -745,15 +753,8 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w, int structs)
         p = tweedie_node(&e->tweedie, w->level, w->node, p);
     if (e->stages & MDC_STAGE_MIX)
         p = mix_node(e, w, p, blend, structs);
-    if (e->stages & MDC_STAGE_APM) {
-        uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)w->node;
-        /* The map is 4.1 MiB: the children's knots are asked for a level
-         * ahead (without it book1 coded 5-6 % slower than model 4). */
-        if (w->level < 7)
-            apm_prefetch(&e->final_apm, ctx + (uint32_t)w->node);
-        uint32_t refined = apm_p(&e->final_apm, &e->stretch, w->level, p, ctx);
-        p = clamp_p((p + refined + 1) / 2);
-    }
+    if (e->stages & MDC_STAGE_APM)
+        p = final_map(e, w->level, w->node, p);
     return p;
 }
 
@@ -770,18 +771,29 @@ static inline void account(mdc_engine *e, int bit, uint32_t p)
         e->ideal_bits += e->cost[bit ? p : 65536 - p];
 }
 
+/* Byte c joins the history (and the count of bytes and the share of text,
+ * which both models keep). */
+static MDC_INLINE void shift_in(mdc_engine *e, int c)
+{
+    e->hist_hi = (e->hist_hi << 8) | (e->hist >> 56);
+    e->hist = (e->hist << 8) | (uint64_t)c;
+    e->nbytes += e->nbytes != UINT64_MAX; /* saturates (it only gives avail) */
+    /* a moving share of text bytes over about the last 256: each byte
+     * moves it 1/256 of the way to 65536 (text) or 0, and past neither:
+     * share + 256 - share / 256 <= 65536 for every share <= 65536 */
+    e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
+}
+
 /* Every stage learns the byte. The next byte's contexts are known first
  * thing, so their table lines are requested before the updates, which then
  * hide the memory latency. */
 static MDC_INLINE void update(mdc_engine *e, int c, int structs)
 {
     int avail = e->nbytes < 8 ? (int)e->nbytes : 8;
-    uint64_t hist = e->hist, hist_hi = e->hist_hi;
+    uint64_t hist = e->hist;
     int next_avail = avail < 8 ? avail + 1 : 8;
 
-    e->hist_hi = (hist_hi << 8) | (hist >> 56);
-    e->hist = (hist << 8) | (uint64_t)c;
-    e->nbytes += e->nbytes != UINT64_MAX; /* saturates (it only gives avail) */
+    shift_in(e, c);
     ppm_prefetch(&e->ppm, e->hist, next_avail);
     if (e->stages & MDC_STAGE_MIX)
         for (int k = 0; k < BINCTX_MODELS - 1; k++) {
@@ -814,11 +826,9 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
                 binctx_update(&e->binctx[k], level, bit);
             for (int k = 0; k < structs; k++)
                 binctx_update(&e->sbin[k], level, bit);
-            if (e->match_entry[level] >= 0) {
-                int right = ((e->match.predicted >> (7 - level)) & 1) == bit;
-                uint16_t *q = &e->match_right[e->match_entry[level]];
-                *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / (1 << MATCH_RATE));
-            }
+            if (e->match_entry[level] >= 0)
+                match_right_learn(&e->match_right[e->match_entry[level]],
+                                  ((e->match.predicted >> (7 - level)) & 1) == bit);
         }
     }
     ppm_update(&e->ppm, hist, avail, c);
@@ -828,10 +838,6 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
     }
     if (e->stages & MDC_STAGE_MIX) {
         record_update(&e->record, c);
-        /* a moving share of text bytes over about the last 256: each byte
-         * moves it 1/256 of the way to 65536 (text) or 0, and past neither:
-         * share + 256 - share / 256 <= 65536 for every share <= 65536 */
-        e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
         if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
             struct_hashes(e);
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
@@ -845,46 +851,35 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
  * P(1), and the learning of the byte. */
 static MDC_INLINE void lean_byte(mdc_engine *e, int structs)
 {
-    lean_match m = {-1, 0, 0, 0};
     for (int k = 0; k < structs; k++)
         binctx_begin(&e->sbin[k], e->sbin_next[k]);
+    int predicted = -1, entry = -1;
+    uint32_t state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
         match_predict(&e->match);
         if (e->match.predicted >= 0) {
-            m.predicted = e->match.predicted;
-            m.streak = e->match.streak;
-            m.confidence = e->match.confidence;
-            m.state = e->match.streak < 8 ? 1 : e->match.streak < 32 ? 2 : 3;
+            predicted = e->match.predicted;
+            entry = match_entry(&e->match);
+            state = match_state(&e->match);
         }
     }
-    lean_begin(&e->lean, &m, (uint32_t)(e->hist & 255));
+    lean_begin(&e->lean, predicted, entry, state, (uint32_t)(e->hist & 255));
 }
 
 static MDC_INLINE uint32_t lean_node(mdc_engine *e, int level, int node, int structs)
 {
     uint32_t p = lean_p(&e->lean, &e->stretch, level, node, e->sbin, structs);
-    if (e->stages & MDC_STAGE_APM) {
-        uint32_t ctx = (uint32_t)(e->hist & 255) << 8 | (uint32_t)node;
-        if (level < 7)
-            apm_prefetch(&e->final_apm, ctx + (uint32_t)node);
-        uint32_t refined = apm_p(&e->final_apm, &e->stretch, level, p, ctx);
-        p = clamp_p((p + refined + 1) / 2);
-    }
-    return p;
+    return e->stages & MDC_STAGE_APM ? final_map(e, level, node, p) : p;
 }
 
 static MDC_INLINE void lean_learn(mdc_engine *e, int c, int structs)
 {
-    e->hist_hi = (e->hist_hi << 8) | (e->hist >> 56);
-    e->hist = (e->hist << 8) | (uint64_t)c;
-    e->nbytes += e->nbytes != UINT64_MAX;
+    shift_in(e, c);
     if (e->stages & MDC_STAGE_MATCH) {
         match_update(&e->match, c);
         match_next(&e->match, e->hist, e->hist_hi);
     }
     record_update(&e->record, c);
-    /* the share of text bytes, as update() keeps it */
-    e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
     /* the next byte's contexts first: their lines come in during the
      * updates (which use this byte's entries, kept apart) */
     lean_word(&e->lean, (uint32_t)c);
@@ -945,9 +940,8 @@ static MDC_INLINE size_t encode_bytes(mdc_engine *e, const uint8_t *in, size_t i
 }
 
 /* Each model's coding loops are functions of their own, each cloned for
- * the vector width: inlined into one function, the lean model's loops
- * changed how the full model's were compiled, which made them about 8 %
- * slower (book1). */
+ * the vector width, so that neither model's code shapes how the other's is
+ * compiled (inlined into one function, they slowed each other). */
 MDC_VECTOR_CLONES MDC_NOINLINE static size_t encode_full(mdc_engine *e, const uint8_t *in,
                                                          size_t in_len, size_t *consumed,
                                                          uint8_t *out, size_t out_cap)

@@ -17,7 +17,7 @@ int lean_init(lean_model *l, size_t bytes, int huge_pages)
         fail |= binctx_init(&l->ctx[k], k == 0 ? LEAN_O1_BYTES : bytes, lean_limit[k],
                             huge_pages) != 0;
     fail |= mixer_init(&l->mix, LEAN_SETS, LEAN_LR) != 0;
-    for (int i = 0; i < LEAN_MATCH_ENTRIES; i++)
+    for (int i = 0; i < MATCH_ENTRIES; i++)
         l->match_right[i] = 49152; /* 3/4 */
     l->word = l->last_word = 0;
     l->predicted = l->match_entry = -1;

@@ -31,6 +31,7 @@
 #define MDC_LEAN_H
 
 #include "binctx.h"
+#include "match.h"
 #include "mixer.h"
 #include "squash.h"
 
@@ -38,10 +39,8 @@
 /* The order-1 model: 256 contexts x (1 + 16) nibble slots of 32 bytes, x2
  * for the pairs' slack: never crowded. */
 #define LEAN_O1_BYTES (256u * 17u * 64u)
-#define LEAN_MATCH_STATES 4
 #define LEAN_CLASSES MDC_BYTE_CLASSES
-#define LEAN_SETS (256u * LEAN_MATCH_STATES * LEAN_CLASSES)
-#define LEAN_MATCH_ENTRIES 64
+#define LEAN_SETS (256u * MATCH_STATES * LEAN_CLASSES)
 /* The mixer's inputs: the models from 0, then the bias, the match and
  * the structure models; a byte without structure models mixes half a
  * line (mixer.h). */
@@ -51,21 +50,13 @@
 #define LEAN_LANES(structs) ((structs) ? MIX_LANES : MIX_HALF_LANES)
 _Static_assert(LEAN_MODELS <= LEAN_BIAS && LEAN_STRUCT_IN + 4 <= MIX_SEEN, "the inputs fit");
 
-/* What the match model says about this byte (engine.c fills it). */
-typedef struct {
-    int predicted;       /* the byte, -1 if none */
-    uint32_t streak;     /* right predictions so far */
-    uint32_t confidence; /* 16-bit */
-    uint32_t state;      /* 0: none, 1-3: streak < 8, < 32, longer */
-} lean_match;
-
 typedef struct {
     binctx ctx[LEAN_MODELS];
     uint64_t next[LEAN_MODELS];          /* their contexts for the next byte */
     uint64_t word, last_word;            /* hashes: the word under way (0: none), the last one */
     mixer mix;
     int32_t x[8][MIX_LANES];             /* per level: the mixer's inputs, zero past the used */
-    uint16_t match_right[LEAN_MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
+    uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
     int match_entry;                     /* this byte's entry, -1 if no match */
     int match_level[8];                  /* per level: 1 if the match input was on */
     int predicted;                       /* the match's byte, -1 if none */
@@ -77,20 +68,20 @@ void lean_free(lean_model *l);
 
 static MDC_INLINE uint32_t lean_set(const lean_model *l, int node)
 {
-    return (uint32_t)node * (LEAN_MATCH_STATES * LEAN_CLASSES) + l->sel;
+    return (uint32_t)node * (MATCH_STATES * LEAN_CLASSES) + l->sel;
 }
 
-/* Start a byte: the models' slots, the match's entry, the set choice.
- * `last` is the previous byte (0 at the start). */
-static MDC_INLINE void lean_begin(lean_model *l, const lean_match *m, uint32_t last)
+/* Start a byte: the models' slots, the match's prediction (`predicted`,
+ * -1 if none; its `entry` and `state`, match.h), the set choice. `last`
+ * is the previous byte (0 at the start). */
+static MDC_INLINE void lean_begin(lean_model *l, int predicted, int entry, uint32_t state,
+                                  uint32_t last)
 {
     for (int k = 0; k < LEAN_MODELS; k++)
         binctx_begin(&l->ctx[k], l->next[k]);
-    l->predicted = m->state ? m->predicted : -1;
-    l->match_entry = m->state ? (int)(m->streak < 15 ? m->streak : 15) * 4 +
-                                    (int)(m->confidence >> 14)
-                              : -1;
-    l->sel = m->state * LEAN_CLASSES + mdc_byte_class(last);
+    l->predicted = predicted;
+    l->match_entry = entry;
+    l->sel = state * LEAN_CLASSES + mdc_byte_class(last);
     for (int node = 1; node < 4; node++)
         mixer_prefetch(&l->mix, lean_set(l, node));
 }
@@ -145,12 +136,9 @@ static MDC_INLINE void lean_update(lean_model *l, int level, int bit, binctx *sb
         binctx_update(&l->ctx[k], level, bit);
     for (int k = 0; k < structs; k++)
         binctx_update(&sbin[k], level, bit);
-    if (l->match_level[level]) {
-        int right = ((l->predicted >> (7 - level)) & 1) == bit;
-        uint16_t *q = &l->match_right[l->match_entry];
-        /* a moving average of the match bit's hits, 1/64 of the way */
-        *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / 64);
-    }
+    if (l->match_level[level])
+        match_right_learn(&l->match_right[l->match_entry],
+                          ((l->predicted >> (7 - level)) & 1) == bit);
 }
 
 /* After byte c: follow the word. */

@@ -72,4 +72,27 @@ void match_next(match_model *m, uint64_t hist, uint64_t hist_hi);
 void match_predict(match_model *m);
 void match_update(match_model *m, int byte);
 
+/* What the mixers make of a prediction (after match_predict). Its state
+ * chooses weight sets: 0 none, 1-3 a streak under 8, under 32, longer. */
+#define MATCH_STATES 4
+static inline uint32_t match_state(const match_model *m)
+{
+    return m->predicted < 0 ? 0 : m->streak < 8 ? 1 : m->streak < 32 ? 2 : 3;
+}
+
+/* Its entry among MATCH_ENTRIES learned probabilities that its bits are
+ * right: the streak (0..15) by the confidence's quarter. */
+#define MATCH_ENTRIES 64
+static inline int match_entry(const match_model *m)
+{
+    return (int)(m->streak < 15 ? m->streak : 15) * 4 + (int)(m->confidence >> 14);
+}
+
+/* Learn such a probability (16-bit): 1/64 of the way to whether the
+ * predicted bit was right. */
+static inline void match_right_learn(uint16_t *q, int right)
+{
+    *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / 64);
+}
+
 #endif

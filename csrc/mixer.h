@@ -91,8 +91,7 @@ static MDC_INLINE int32_t mixer_mix(mixer *m, const stretch_table *st, int level
 
 /* The same sum built input by input, for a caller that computes its inputs
  * one at a time (lean.h): a vector load of inputs just stored one by one
- * waits for the stores (no store forwarding), which made that path a
- * quarter slower. mixer_weights gives the set's weights, mixer_term each
+ * waits for the stores to retire (no store forwarding). mixer_weights gives the set's weights, mixer_term each
  * nonzero input's term (a zero input's is exactly 0, so it may be left
  * out), mixer_end the output from their sum: the same rounding, the same
  * bits as mixer_mix. */
