@@ -32,9 +32,9 @@ from pathlib import Path
 
 from bench.inputs import Input
 from bench.report import distinct
+from bench.vslzma import LZMA_PRESET, seconds
 
 SPEED_FILE = "calgary/book1"
-LZMA_PRESET = 9 | lzma.PRESET_EXTREME
 CSV_COLUMNS = (
     "level",
     "stages",
@@ -80,12 +80,6 @@ def sizes(inputs: Sequence[Input], verify: bool, log: Callable[[str], None]) -> 
     return totals
 
 
-def _seconds(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def speeds(
     data: bytes, repeat: int, log: Callable[[str], None]
 ) -> dict[int, tuple[float, float, float]]:
@@ -104,9 +98,9 @@ def speeds(
         for number in numbers:
             runs[number].append(
                 (
-                    _seconds(lambda: lzma.compress(data, preset=LZMA_PRESET)),
-                    _seconds(lambda n=number: midicoth.compress(data, level=n)),
-                    _seconds(lambda n=number: midicoth.decompress(packed[n])),
+                    seconds(lambda: lzma.compress(data, preset=LZMA_PRESET)),
+                    seconds(lambda n=number: midicoth.compress(data, level=n)),
+                    seconds(lambda n=number: midicoth.decompress(packed[n])),
                 )
             )
         log(f"timed every level on the speed file ({turn + 1} of {repeat})")
