@@ -16,7 +16,7 @@ after ``x86_encode``. The analyser's choices are reported per file and block.
 
 How far to trust the numbers: sizes are exact and deterministic. Times are
 one run each, wall clock, in this process: a rough guide to what a stage
-costs, not a speed benchmark (use ``python -m bench`` for that).
+costs, not a speed benchmark (use ``python -m bench compare`` for that).
 ``--verify`` also decodes every configuration and compares it byte for byte
 (an x86 block after ``x86_decode``, so the transform is checked too).
 """

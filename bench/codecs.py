@@ -28,7 +28,7 @@ round trip of that codec, so a "failed" PPMd cell is pyppmd's, not a
 measurement error.
 
 Optional libraries that are not installed make their codec unavailable;
-``python -m bench --list`` shows which are.
+``python -m bench list`` shows which are.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Runs every chosen file through every chosen codec and records, per file and
 codec: compressed bytes, bits per byte, compression and decompression speed,
-peak memory and a byte-exact round-trip check. ``python -m bench`` runs it;
+peak memory and a byte-exact round-trip check. ``python -m bench compare`` runs it;
 ``bench.report`` and ``bench.charts`` turn the records into tables and charts.
 
 How far to trust the numbers:

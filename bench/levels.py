@@ -1,4 +1,4 @@
-"""Midicoth's compression levels side by side: ``python -m bench --levels``.
+"""Midicoth's compression levels side by side: ``python -m bench levels``.
 
 For every level of ``midicoth.levels.LEVELS``: the model stages it runs,
 its memory rule (the cap and the memory per input byte), the bytes that

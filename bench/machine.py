@@ -8,6 +8,7 @@ import platform
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+COMMAND = "python -m bench"
 
 
 def cpu_model() -> str:
@@ -41,9 +42,9 @@ def display_arg(arg: str) -> str:
         return path.name
 
 
-def command_line(argv: list[str], prog: str = "python -m bench") -> str:
+def command_line(argv: list[str]) -> str:
     """The command that produced a result, without this machine's paths."""
-    parts = [prog]
+    parts = [COMMAND]
     for arg in argv:
         if "=" in arg and arg.startswith("--"):
             key, _, value = arg.partition("=")
@@ -53,13 +54,13 @@ def command_line(argv: list[str], prog: str = "python -m bench") -> str:
     return " ".join(parts)
 
 
-def describe(argv: list[str], prog: str = "python -m bench") -> list[str]:
+def describe(argv: list[str]) -> list[str]:
     """Markdown bullet lines: command, machine, OS, Python, date."""
     mem = memory_gib()
     mem_text = f", {mem:.0f} GiB RAM" if mem else ""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return [
-        f"- Command: `{command_line(argv, prog)}`",
+        f"- Command: `{command_line(argv)}`",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs{mem_text}",
         f"- OS: {platform.system()} {platform.release()} ({platform.machine()})",
         f"- Python: {platform.python_implementation()} {platform.python_version()}",

@@ -41,8 +41,8 @@ def section(
             "*MDC7* is the paper's reference program, *PPMd best* the best PPMd setting found "
             "for each file (both from `corpora/REFERENCE.tsv`). To reproduce: "
             '`pip install -e ".[bench]"`, then the command below from the repository root; '
-            "`python -m bench --ablation` adds what each stage contributes "
-            f"([ablation.md]({rel(out / 'ablation.md')})), `python -m bench --vs-lzma` the "
+            "`python -m bench ablation` adds what each stage contributes "
+            f"([ablation.md]({rel(out / 'ablation.md')})), `python -m bench vs-lzma` the "
             "speed as a fraction of lzma -9e's, timed in one process (`--stages LIST`, as for "
             "`midicoth compress`, adds other stage sets; `--blocks N` the default model in N "
             "independent blocks on N threads), and with "

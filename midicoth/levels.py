@@ -18,7 +18,7 @@ decompressing cost the same time at every level (the decoder runs the
 model the encoder ran), and decoding a stream needs the memory its level
 chose: at most :func:`memory_for` of an unknown size, the level's cap.
 
-The values are the engine's to tune (``python -m bench --levels``
+The values are the engine's to tune (``python -m bench levels``
 measures them); a test checks that each level's output over a few corpus
 files is smaller than the level below's.
 """
@@ -102,7 +102,7 @@ _LEAN = _core.STAGE_LEAN
 _EVERY = _MATCH | _WORD | _HIGHCTX | _TWEEDIE | _MIX | _APM  # model 6's ALL_STAGES
 _MODES = _core.MODE_ALL
 
-# Chosen with `python -m bench --levels` (bench/results/levels.md): each
+# Chosen with `python -m bench levels` (bench/results/levels.md): each
 # level's total over Canterbury + Calgary below the one before's, each a
 # point where no other stage set and budget measured was both smaller and
 # faster. Keep level 6 the engine's defaults (a test checks it).

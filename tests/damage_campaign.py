@@ -71,10 +71,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if __name__ == "__main__":  # the repository root, appended so an installed midicoth wins
+# The repository root, for corpora (not installed); appended, so an installed midicoth wins.
+if __name__ == "__main__":
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 import midicoth
+from corpora import synth
 from midicoth import MidicothError, _core
 from midicoth import format as fmt
 
@@ -95,15 +97,6 @@ format 2 chains the block checks, which closes it."""
 
 
 # --- the valid streams ----------------------------------------------------------------
-
-
-def sample_text(size: int, seed: int) -> bytes:
-    rng = random.Random(seed)
-    words = ["".join(rng.choice("etaoinshr") for _ in range(rng.randint(1, 8))) for _ in range(40)]
-    out = bytearray()
-    while len(out) < size:
-        out += (rng.choice(words) + rng.choice("   ,.\n")).encode()
-    return bytes(out[:size])
 
 
 @dataclass
@@ -127,9 +120,9 @@ def make_streams() -> list[Stream]:
 
     add("empty", b"", exhaustive=True)
     add("one-byte", b"\x7f", exhaustive=True)
-    add("text-small", sample_text(120, 1), exhaustive=True)
-    add("text-solid", sample_text(2500, 2))
-    add("text-blocks", sample_text(3500, 3), block_size=1024)
+    add("text-small", synth.generate("text", 120, 1), exhaustive=True)
+    add("text-solid", synth.generate("text", 2500, 2))
+    add("text-blocks", synth.generate("text", 3500, 3), block_size=1024)
     add("binary-paper", rng.randbytes(600) + bytes(range(256)) * 2, stages=midicoth.PAPER_STAGES)
     add("run-ppm-32", b"ab" * 1500 + b"c" * 500, stages=0, memory_mib=32, block_size=2048)
     # block methods: stored noise (solid), and independent blocks of text,
@@ -139,9 +132,9 @@ def make_streams() -> list[Stream]:
     records = b"".join(
         i.to_bytes(4, "little") + bytes([i % 5, 0, 0x80, 0x3F]) * 3 for i in range(80)
     )
-    methods = sample_text(1024, 5) + rng.randbytes(1024) + lines[:1024] + records[:1024]
+    methods = synth.generate("text", 1024, 5) + rng.randbytes(1024) + lines[:1024] + records[:1024]
     add("methods-blocks", methods, block_size=1024)
-    first, second = sample_text(200, 4), rng.randbytes(150)
+    first, second = synth.generate("text", 200, 4), rng.randbytes(150)
     one = midicoth.compress(first, memory_mib=16)
     two = midicoth.compress(second, memory_mib=16, block_size=1024)
     streams.append(Stream("two-streams", first + second, one + two, False, {len(one): first}))

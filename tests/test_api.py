@@ -20,24 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import midicoth
+from corpora import synth
 from midicoth import MidicothError
 
 MEM = midicoth.MIN_MEMORY_MIB
 
 
-def sample_text(size: int, seed: int = 0) -> bytes:
-    """Word-like text that the models can learn: deterministic for a seed."""
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(1, 9))) for _ in range(80)
-    ]
-    out = []
-    while sum(map(len, out)) < size:
-        out.append(rng.choice(words) + rng.choice("  \n,."))
-    return "".join(out).encode()[:size]
-
-
-TEXT = sample_text(6000)
+TEXT = synth.generate("text", 6000)
 PACKED = midicoth.compress(TEXT, memory_mib=MEM)
 
 MIDICOTH = SimpleNamespace(
@@ -196,7 +185,7 @@ def test_parameters_mean_what_the_command_line_means() -> None:
     """threads=0 is every core (as -j 0), always in independent blocks, so the
     bytes do not depend on the machine; stages and modes take the names the
     command line takes."""
-    data = sample_text(5000, seed=4)
+    data = synth.generate("text", 5000, 4)
     assert midicoth.compress(data, memory_mib=MEM, threads=0) == midicoth.compress(
         data, memory_mib=MEM, threads=2
     )
@@ -218,7 +207,7 @@ def test_parameters_mean_what_the_command_line_means() -> None:
 
 
 def test_independent_blocks_same_bytes_for_any_thread_count() -> None:
-    data = sample_text(5000, seed=3)
+    data = synth.generate("text", 5000, 3)
     one = midicoth.compress(data, memory_mib=MEM, block_size=1024, threads=1)
     two = midicoth.compress(data, memory_mib=MEM, block_size=1024, threads=2)
     assert one == two
@@ -232,7 +221,7 @@ def test_threads_without_block_size_decodes_the_same() -> None:
 
 
 def test_streamed_threads_match_one_shot() -> None:
-    data = sample_text(7000, seed=4)
+    data = synth.generate("text", 7000, 4)
     expected = midicoth.compress(data, memory_mib=MEM, block_size=1024)
     comp = midicoth.MidicothCompressor(memory_mib=MEM, block_size=1024, threads=2)
     out = [comp.compress(data[i : i + 777]) for i in range(0, len(data), 777)]
@@ -240,7 +229,7 @@ def test_streamed_threads_match_one_shot() -> None:
     assert b"".join(out) == expected
 
 
-BLOCKY_DATA = sample_text(9000, seed=6)
+BLOCKY_DATA = synth.generate("text", 9000, 6)
 BLOCKY = midicoth.compress(BLOCKY_DATA, memory_mib=MEM, block_size=1024)  # 9 blocks
 
 
@@ -312,7 +301,7 @@ def test_file_reads_with_threads(tmp_path) -> None:
 
 
 def test_solid_beats_independent_blocks() -> None:
-    data = sample_text(8000, seed=5)
+    data = synth.generate("text", 8000, 5)
     solid = midicoth.compress(data, memory_mib=MEM)
     blocks = midicoth.compress(data, memory_mib=MEM, block_size=1024)
     assert len(solid) < len(blocks)
@@ -380,7 +369,7 @@ def test_every_door_gives_the_same_bytes_with_the_default_budget(
     with and without a size hint and the file writer give what compress()
     gives: the budget follows the input's size through every door, by the
     level's rule (docs/API.md)."""
-    data = (sample_text(20000, seed=5) * (size // 20000 + 1))[:size]
+    data = (synth.generate("text", 20000, 5) * (size // 20000 + 1))[:size]
     kw = {**settings, "block_size": block_size}
     one_shot = midicoth.compress(data, **kw)
     level = settings.get("level", midicoth.DEFAULT_LEVEL)
@@ -613,7 +602,7 @@ def test_file_truncated_raises() -> None:
 
 def test_file_written_with_threads_reads_back(tmp_path) -> None:
     path = tmp_path / "j.mdc"
-    data = os.urandom(3000) + sample_text(3000)
+    data = os.urandom(3000) + synth.generate("text", 3000)
     with midicoth.open(path, "wb", memory_mib=MEM, threads=2, block_size=1024) as f:
         for i in range(0, len(data), 500):
             f.write(data[i : i + 500])
@@ -633,57 +622,6 @@ def test_public_names_have_docstrings() -> None:
 
 
 # --- block methods and stored blocks (format 3) ---------------------------------------
-
-
-def fast_text(size: int, seed: int) -> bytes:
-    """Word-like text as sample_text, built in one join (for inputs of megabytes)."""
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(1, 9))) for _ in range(80)
-    ]
-    count = size // 4 + 1
-    pieces = [w + p for w, p in zip(rng.choices(words, k=count), rng.choices("  \n,.", k=count))]
-    text = "".join(pieces).encode()
-    assert len(text) >= size
-    return text[:size]
-
-
-def x86_code(size: int, seed: int = 0) -> bytes:
-    """Something like x86-64 code: common instructions and CALLs (E8) to a
-    few dozen functions."""
-    rng = random.Random(seed)
-    functions = [rng.randrange(size) for _ in range(40)]
-    pieces = [b"\x55", b"\x48\x89\xe5", b"\x48\x83\xec\x20", b"\x8b\x45\xfc", b"\xc3", b"\x0f"]
-    out = bytearray()
-    while len(out) < size:
-        if rng.random() < 0.15:
-            target = rng.choice(functions) - len(out) - 5
-            out += b"\xe8" + (target & 0xFFFFFFFF).to_bytes(4, "little")
-        else:
-            out += rng.choice(pieces)
-    return bytes(out[:size])
-
-
-def binary_records(size: int, period: int = 36, seed: int = 0) -> bytes:
-    """Fixed-width records: a counter, a code, a constant, two noisy bytes, zeros."""
-    rng = random.Random(seed)
-    out = bytearray()
-    row = 0
-    while len(out) < size:
-        record = row.to_bytes(4, "little") + bytes([rng.randrange(8), 0, 0x80, 0x3F])
-        out += (record + rng.randbytes(2)).ljust(period, b"\x00")
-        row += 1
-    return bytes(out[:size])
-
-
-def csv_lines(size: int, seed: int = 0) -> bytes:
-    rng = random.Random(seed)
-    rows = [
-        b"%05d,%s,%3d.%02d,%s\n"
-        % (i, rng.choice([b"north", b"south", b"east"]), rng.randrange(999), i % 100, b"ok")
-        for i in range(size // 20 + 1)
-    ]
-    return b"".join(rows)[:size]
 
 
 def methods(packed: bytes) -> list[midicoth.format.BlockMethod]:
@@ -727,7 +665,7 @@ def test_solid_stream_mixes_stored_and_coded_blocks(tmp_path) -> None:
     """A solid stream whose middle block is stored: the decoder learns it, so
     the coded block after it decodes, through every reading door."""
     mib = 1 << 20
-    data = fast_text(mib, seed=1) + NOISE_4M[:mib] + fast_text(mib, seed=2)
+    data = synth.generate("text", mib, 1) + NOISE_4M[:mib] + synth.generate("text", mib, 2)
     packed = midicoth.compress(data, memory_mib=MEM)
     assert [method.stored for method in methods(packed)] == [False, True, False]
     assert len(packed) < len(data) // 2
@@ -743,9 +681,9 @@ def test_solid_stream_mixes_stored_and_coded_blocks(tmp_path) -> None:
 
 
 METHOD_INPUTS = {
-    "x86": x86_code(40_000),
-    "record/36": binary_records(40_000),
-    "record/lines": csv_lines(40_000),
+    "x86": synth.generate("code", 40_000),
+    "record/16": synth.generate("binary", 40_000),
+    "record/lines": synth.generate("table", 40_000),
 }
 
 
@@ -818,9 +756,9 @@ def test_forced_methods_round_trip(
 
     monkeypatch.setattr(_core, "analyse", lambda data, stages, allowed: forced)
     data = {
-        "x86": x86_code(20_000, seed=1),
+        "x86": synth.generate("code", 20_000, 1),
         "noise": NOISE_4M[:20_000],
-        "text": fast_text(20_000, seed=3),
+        "text": synth.generate("text", 20_000, 3),
     }[source]
     names = round_trip_every_door(data, tmp_path)
     name = midicoth.format.method_name(*forced)
@@ -831,7 +769,7 @@ def test_x86_blocks_are_returned_within_max_length() -> None:
     """A coded x86 block is held until its end (the inverse transform needs
     all of it), but no call returns more than max_length, and eof comes
     only after the last byte."""
-    data = x86_code(30_000, seed=2)
+    data = synth.generate("code", 30_000, 2)
     for block_size in (None, 1024):
         packed = midicoth.compress(data, memory_mib=MEM, block_size=block_size)
         assert all("x86" in m.name for m in methods(packed) if m.mode)
@@ -849,7 +787,7 @@ def test_x86_blocks_are_returned_within_max_length() -> None:
 def test_plain_modes(tmp_path) -> None:
     """modes=0 codes every block with the plain model, as 0.5.1 did (noise is
     still stored); the file class and open() take modes too."""
-    data = METHOD_INPUTS["record/36"]
+    data = METHOD_INPUTS["record/16"]
     plain = midicoth.compress(data, memory_mib=MEM, modes=0)
     assert [m.name for m in methods(plain)] == ["plain"]
     assert len(plain) > len(midicoth.compress(data, memory_mib=MEM))
@@ -882,8 +820,13 @@ def test_solid_decoder_learns_stored_blocks_in_their_mode(
     monkeypatch.setattr(_core, "analyse", lambda data, stages, allowed: forced)
     size = 4096
     noise = NOISE_4M[: 2 * size]
-    data = x86_code(size, seed=4) + noise[:size] + fast_text(size, seed=5) + noise[size:]
-    data += x86_code(size, seed=6)
+    data = (
+        synth.generate("code", size, 4)
+        + noise[:size]
+        + synth.generate("text", size, 5)
+        + noise[size:]
+    )
+    data += synth.generate("code", size, 6)
     comp = midicoth.MidicothCompressor(memory_mib=MEM)
     comp._block_size = size  # solid blocks this small
     packed = comp.compress(data) + comp.flush()

@@ -156,6 +156,7 @@ def test_end_to_end_on_synthetic(tmp_path):
         in md
     )
     assert str(tmp_path) not in md
+    assert "- Command: `python -m bench compare --set synthetic --codec zlib:6" in md  # the default
     with open(out / "results.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 2 * len(synth.KINDS)
@@ -174,6 +175,13 @@ def test_cli_rejects_unknown_names(tmp_path):
         cli.main(["--set", "nope", "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
         cli.main(["--set", "synthetic", "--codec", "gzip", "--out", str(tmp_path)])
+
+
+def test_list_shows_sets_and_codecs(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic" in out and "generated" in out
+    assert "zlib-9" in out
 
 
 def test_ablation_configurations_follow_the_paper_then_extra_stages():
@@ -274,14 +282,14 @@ def test_ablation_and_diagnose_on_the_core(tmp_path):
 
 
 def _vs_lzma_argv(tmp_path, data):
-    """A --vs-lzma run of one repeat on `data`, written as files/text."""
+    """A vs-lzma run of one repeat on `data`, written as files/text."""
     path = tmp_path / "text"
     path.write_bytes(data)
-    return ["--vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
+    return ["vs-lzma", "--repeat", "1", "--file", str(path), "--out", str(tmp_path)]
 
 
 def _vs_lzma_rows(tmp_path, data, options):
-    """The table rows, split into cells, of a --vs-lzma run with `options`."""
+    """The table rows, split into cells, of a vs-lzma run with `options`."""
     assert cli.main(_vs_lzma_argv(tmp_path, data) + options) == 0
     text = (tmp_path / "speed_vs_lzma.md").read_text(encoding="utf-8")
     return [line.split(" | ") for line in text.splitlines() if line.startswith("| files/text |")]
@@ -336,7 +344,7 @@ def test_speed_against_lzma_in_independent_blocks(tmp_path):
 
 
 def test_levels_table_on_small_files(tmp_path):
-    """``--levels`` on two small generated files (no corpora): a row per
+    """``levels`` on two small generated files (no corpora): a row per
     level with its stages and memory rule, the bytes compress(level=n)
     makes, ratios to lzma; the CSV holds the same."""
     midicoth = pytest.importorskip("midicoth")
@@ -344,7 +352,7 @@ def test_levels_table_on_small_files(tmp_path):
     from midicoth.format import stages_name
 
     files = {"text": generate("text", 3000), "binary": generate("binary", 2000)}
-    argv = ["--levels", "--repeat", "1", "--verify", "--out", str(tmp_path)]
+    argv = ["levels", "--repeat", "1", "--verify", "--out", str(tmp_path)]
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
         argv += ["--file", str(tmp_path / name)]
@@ -434,18 +442,24 @@ def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, messag
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--stages", "59"], "--stages goes with --vs-lzma"),
-        (["--vs-lzma", "--stages", "128"], "--stages: '128': a stage number is 0 to 127"),
-        (["--vs-lzma", "--stages", "lean+mix"], "the lean stage takes only match and apm"),
-        (["--vs-lzma", "--stages", "match+fast"], "unknown stage 'fast'"),
-        (["--blocks", "2"], "--blocks goes with --vs-lzma"),
-        (["--vs-lzma", "--blocks", "1"], "--blocks: N is at least 2"),
-        (["--vs-lzma", "--blocks", "two"], "invalid int value"),
-        (["--reference", "mdc"], "--reference goes with --vs-lzma"),
-        (["--vs-lzma", "--reference", "no-such-program-here"], "no program"),
+        (["--stages", "59"], "unrecognized arguments: --stages 59"),
+        (["vs-lzma", "--stages", "128"], "--stages: '128': a stage number is 0 to 127"),
+        (["vs-lzma", "--stages", "lean+mix"], "the lean stage takes only match and apm"),
+        (["vs-lzma", "--stages", "match+fast"], "unknown stage 'fast'"),
+        (["--blocks", "2"], "unrecognized arguments: --blocks 2"),
+        (["vs-lzma", "--blocks", "1"], "--blocks: N is at least 2"),
+        (["vs-lzma", "--blocks", "two"], "--blocks: invalid int value: 'two'"),
+        (["--reference", "mdc"], "unrecognized arguments: --reference mdc"),
+        (["vs-lzma", "--reference", "no-such-program-here"], "no program"),
+        (["vs-lzma", "--repeat", "0"], "--repeat: must be at least 1"),
+        (["ablation", "--repeat", "2"], "unrecognized arguments: --repeat 2"),
+        (["levels", "--codec", "zlib"], "unrecognized arguments: --codec zlib"),
+        (["diagnose"], "the following arguments are required: SET/NAME|PATH"),
+        (["list", "--out", "x"], "unrecognized arguments: --out x"),
     ],
 )
-def test_vs_lzma_options_are_checked(argv, message, capsys):
+def test_subcommand_options_are_checked(argv, message, capsys):
+    """Each subcommand takes only its own options, and checks their values."""
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
     assert exc.value.code == 2

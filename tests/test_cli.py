@@ -33,6 +33,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import midicoth
+from corpora import synth
 from midicoth import cli
 from midicoth import format as fmt
 from midicoth.cli import main
@@ -40,15 +41,7 @@ from midicoth.cli import main
 MEM = str(midicoth.MIN_MEMORY_MIB)
 
 
-def sample_text(size: int, seed: int = 0) -> bytes:
-    rng = random.Random(seed)
-    words = [
-        "".join(rng.choice("lorem ipsum") for _ in range(rng.randint(1, 8))) for _ in range(60)
-    ]
-    return " ".join(rng.choice(words) for _ in range(size)).encode()[:size]
-
-
-DATA = sample_text(4000)
+DATA = synth.generate("text", 4000)
 
 
 def run(*args: str, stdin: bytes | None = None) -> Result:
@@ -162,7 +155,7 @@ def test_gzip_style_without_a_command(work: Path) -> None:
 
 
 def test_threads_give_identical_output(work: Path) -> None:
-    data = sample_text(6000, seed=2)
+    data = synth.generate("text", 6000, 2)
     (work / "b.txt").write_bytes(data)
     one = run("compress", "--memory", MEM, "-c", "--block-size", "1K", "-j", "1", "b.txt")
     two = run("compress", "--memory", MEM, "-c", "--block-size", "1024", "-j", "2", "b.txt")
@@ -174,7 +167,7 @@ def test_threads_give_identical_output(work: Path) -> None:
 
 
 def test_threads_decode_independent_blocks(work: Path) -> None:
-    data = sample_text(6000, seed=3)
+    data = synth.generate("text", 6000, 3)
     (work / "b.mdc").write_bytes(midicoth.compress(data, memory_mib=int(MEM), block_size=1024))
     for threads in ("2", "0"):
         result = run("decompress", "-c", "-j", threads, "b.mdc")
@@ -781,9 +774,7 @@ def big_inputs() -> dict:
     """Inputs that keep the program busy for many seconds on two cores: 4
     MiB of text to compress, and a stream to decode of 48 streams of two
     independent 128 KiB blocks each (made from one, so quickly)."""
-    rng = random.Random(5)
-    words = [bytes(rng.choices(b"abcdefghijklmnopqrst", k=rng.randint(2, 9))) for _ in range(3000)]
-    text = b" ".join(rng.choices(words, k=1_000_000))[: 4 << 20]
+    text = synth.generate("text", 4 << 20, 5)
     one = midicoth.compress(text[: 256 << 10], memory_mib=int(MEM), block_size=128 << 10, threads=2)
     return {"big.txt": text, "many.mdc": one * 48}
 

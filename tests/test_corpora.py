@@ -22,7 +22,6 @@ from corpora.manifest import HERE, CorpusFile
 
 
 def _entry(
-    tmp: Path,
     name: str,
     data: bytes,
     url: str,
@@ -91,7 +90,7 @@ def test_references_belong_to_manifest_files():
 
 def test_digest_check():
     data = b"hello corpus"
-    entry = _entry(Path("."), "x", data, "https://example.invalid/x")
+    entry = _entry("x", data, "https://example.invalid/x")
     assert entry.check(data)
     assert not entry.check(data + b"!")
     sha1 = CorpusFile(
@@ -154,10 +153,10 @@ def test_fetch_from_tar_zip_raw_and_prefix(tmp_path):
     (src / "raw.bin").write_bytes(two)
     tar_url, zip_url = (src / "set.tar.gz").as_uri(), (src / "big.zip").as_uri()
     entries = [
-        _entry(tmp_path, "one", one, tar_url, "one"),  # found by base name
-        _entry(tmp_path, "two", two, tar_url, "two"),
-        _entry(tmp_path, "raw.bin", two, (src / "raw.bin").as_uri()),
-        _entry(tmp_path, "big_prefix", big, zip_url, "big", prefix=True, size=1234),
+        _entry("one", one, tar_url, "one"),  # found by base name
+        _entry("two", two, tar_url, "two"),
+        _entry("raw.bin", two, (src / "raw.bin").as_uri()),
+        _entry("big_prefix", big, zip_url, "big", prefix=True, size=1234),
     ]
     dest = tmp_path / "dest"
     logs: list[str] = []
@@ -181,7 +180,7 @@ def test_fetch_from_a_wheel_member(tmp_path):
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("pkg/data/table.bin", data)
         zf.writestr("pkg-1.0.dist-info/METADATA", "Name: pkg\n")
-    entry = _entry(tmp_path, "table.bin", data, wheel.as_uri(), "pkg/data/table.bin")
+    entry = _entry("table.bin", data, wheel.as_uri(), "pkg/data/table.bin")
     dest = tmp_path / "dest"
     assert download.fetch([entry], dest, log=lambda _: None) == []
     assert (dest / "testset" / "table.bin").read_bytes() == data

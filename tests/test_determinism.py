@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_engine import SAMPLES, pseudo_text
+from samples import SAMPLES
 
 from corpora import synth
 from midicoth import _core
@@ -49,7 +49,7 @@ EMULATORS = {
 }
 
 INPUTS = {
-    "text": pseudo_text(60000, seed=9),
+    "text": synth.generate("text", 60000, 9),
     "random": SAMPLES["random"][:6000],
     "records": SAMPLES["binary_records"],
     "all256": SAMPLES["all256x8"],

@@ -7,80 +7,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from samples import SAMPLES
 
+from corpora import synth
 from midicoth import _core
 
 SMALL = _core.MIN_MEMORY_MIB
-
-
-def pseudo_text(n: int, seed: int = 1) -> bytes:
-    """Deterministic English-like text: words from a small Zipf-ish vocabulary."""
-    rng = random.Random(seed)
-    words = [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "a",
-        "is",
-        "that",
-        "for",
-        "it",
-        "as",
-        "was",
-        "with",
-        "be",
-        "by",
-        "on",
-        "not",
-        "he",
-        "this",
-        "are",
-        "or",
-        "his",
-        "from",
-        "at",
-        "which",
-        "but",
-        "have",
-        "an",
-        "had",
-        "they",
-        "you",
-        "were",
-        "their",
-        "compression",
-        "model",
-        "context",
-        "diffusion",
-        "probability",
-        "Tweedie",
-    ]
-    weights = [1.0 / (i + 1) for i in range(len(words))]
-    out = []
-    size = 0
-    while size < n:
-        w = rng.choices(words, weights)[0]
-        sep = rng.choice([" "] * 12 + [", ", ".\n", "; "])
-        out.append(w + sep)
-        size += len(w) + len(sep)
-    return "".join(out).encode()[:n]
-
-
-SAMPLES = {
-    "empty": b"",
-    "one": b"x",
-    "all256": bytes(range(256)),
-    "all256x8": bytes(range(256)) * 8,
-    "run": b"\0" * 5000,
-    "run_then_change": b"a" * 3000 + b"b" * 3000,
-    "random": random.Random(7).randbytes(20000),
-    "text": pseudo_text(30000),
-    "binary_records": b"".join(
-        i.to_bytes(4, "little") + b"\x01\x00" + bytes([i % 7]) * 2 for i in range(3000)
-    ),
-}
 
 
 def encode(data: bytes, stages: int = _core.ALL_STAGES, memory_mib: int = SMALL) -> bytes:
@@ -260,7 +192,7 @@ def test_decoder_refuses_a_new_segment_mid_way() -> None:
 
 def test_coding_loss_is_negligible() -> None:
     """The coded size is within 0.1 % of the model's ideal code length."""
-    data = pseudo_text(200000, seed=2) + SAMPLES["binary_records"]
+    data = synth.generate("text", 200000, 2) + SAMPLES["binary_records"]
     enc = _core.Encoder(memory_mib=SMALL, measure=True)
     coded = enc.compress(data) + enc.end_segment()
     ideal = enc.stats()["ideal_bits"]

@@ -16,19 +16,14 @@ import zlib
 import pytest
 
 import midicoth
+from corpora import synth
 from midicoth import MidicothError, _core
 from midicoth import format as fmt
 
 MEM = midicoth.MIN_MEMORY_MIB
 
 
-def sample_text(size: int, seed: int = 0) -> bytes:
-    rng = random.Random(seed)
-    words = ["".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 7))) for _ in range(50)]
-    return " ".join(rng.choice(words) for _ in range(size)).encode()[:size]
-
-
-DATA = sample_text(2500)
+DATA = synth.generate("text", 2500)
 SOLID = midicoth.compress(DATA, memory_mib=MEM)
 BLOCKS = midicoth.compress(DATA, memory_mib=MEM, block_size=1024)  # 3 blocks
 
@@ -242,7 +237,7 @@ def test_overhead_is_30_bytes_for_one_plain_block() -> None:
 def test_solid_stream_is_one_model_in_segments(modes: int) -> None:
     """A solid stream's blocks are successive segments of a single encoder,
     each in the mode the analyser chose for it."""
-    data = sample_text(3000, seed=1)
+    data = synth.generate("text", 3000, 1)
     encoder = _core.Encoder(memory_mib=MEM)
     segments = []
     for i in (0, 1000, 2000):
@@ -704,7 +699,7 @@ def test_method_the_stages_do_not_allow_is_refused() -> None:
     """Record and sparse contexts feed the mixers: a stream without them
     cannot use those modes, and a header that says so is refused before
     any data is decoded."""
-    data = sample_text(2000, seed=2)
+    data = synth.generate("text", 2000, 2)
     for stages in (_core.PAPER_STAGES, 0):
         for threads in (1, 2):
             packed = midicoth.compress(data, memory_mib=MEM, stages=stages, block_size=1024)
@@ -832,7 +827,7 @@ def test_method_names() -> None:
 
 
 def test_scan_reports_methods() -> None:
-    text = sample_text(1024, seed=4)
+    text = synth.generate("text", 1024, 4)
     data = text + NOISE[:1024] + text
     packed = midicoth.compress(data, memory_mib=MEM, block_size=1024)
     (layout,) = fmt.scan(io.BytesIO(packed))

@@ -71,6 +71,11 @@ KEPT = {(2, 5): GOLDEN / "format-2", (3, 6): GOLDEN / "format-3"}
 with the directory of their golden files (written by midicoth 0.5, and by
 0.7)."""
 
+# The golden inputs. These generators are frozen, byte for byte: every golden
+# file decodes to their output (its sha256 is in each MANIFEST.tsv), the files
+# older releases wrote among them, and those can never be made again. Every
+# other test takes its synthetic input from corpora.synth.
+
 
 def _sha256_stream(tag: bytes, size: int) -> bytes:
     """``size`` bytes of SHA-256 in counter mode under ``tag``."""

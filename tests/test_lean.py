@@ -5,7 +5,7 @@ block mode."""
 from __future__ import annotations
 
 import pytest
-from test_engine import SAMPLES
+from samples import SAMPLES
 
 import midicoth
 from corpora import synth

@@ -31,17 +31,9 @@ from midicoth.levels import DEFAULT_LEVEL, LEVELS, Level, auto_memory_mib, memor
 NOT_INSTALLED = "not installed (pip install '.[ecosystem]')"
 
 
-def sample_text(size: int, seed: int = 0) -> bytes:
-    return synth.generate("text", size, seed)
-
-
-def sample_binary(size: int, seed: int = 0) -> bytes:
-    """Records of little-endian numbers: what the structure models see."""
-    return synth.generate("binary", size, seed)
-
-
-TEXT = sample_text(5000)
-BINARY = sample_binary(3000)
+TEXT = synth.generate("text", 5000)
+BINARY = synth.generate("binary", 3000)
+"""Records of little-endian numbers: what the structure models see."""
 NUMBERS = sorted(LEVELS)
 
 
@@ -234,7 +226,7 @@ def test_a_level_applies_only_to_writing() -> None:
 
 
 def test_levels_with_threads_and_blocks() -> None:
-    data = sample_text(6000, seed=3)
+    data = synth.generate("text", 6000, 3)
     packed = midicoth.compress(data, level=2, block_size=2048, threads=2)
     assert header(packed).level == 2 and header(packed).independent
     assert packed == midicoth.compress(data, level=2, block_size=2048)

@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_sanitizers import (
+from sanitizer_build import (
     CFLAGS,
     CSRC,
     HARNESS,

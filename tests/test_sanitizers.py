@@ -39,57 +39,24 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from sanitizer_build import (
+    CSRC,
+    HARNESS,
+    SANITIZE,
+    build,
+    compiler_with,
+    core_sources,
+    sanitizer_env,
+)
 
+from corpora import synth
 from midicoth import _core
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRC = ROOT / "csrc"
-HARNESS = ROOT / "tests" / "c"
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-CFLAGS = ["-std=c99", "-g", "-O1", "-fno-omit-frame-pointer", "-DMDC_DEBUG"]
 
 pytestmark = pytest.mark.skipif(
     os.name != "posix", reason="needs a POSIX C toolchain (gcc or clang)"
 )
-
-
-def core_sources() -> list[str]:
-    """The core's sources, with the plain-calloc table allocator."""
-    sources = sorted(str(p) for p in CSRC.glob("*.c") if p.name != "alloc.c")
-    return sources + [str(HARNESS / "alloc_plain.c")]
-
-
-def sanitizer_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = "abort_on_error=0:halt_on_error=1:detect_leaks=1"
-    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-    env.update(extra)
-    return env
-
-
-def compiler_with(flags: list[str], tmp: Path, names: tuple[str, ...] = ("gcc", "clang")) -> str:
-    """The first compiler that builds and runs a program with ``flags``; skip if none."""
-    probe = tmp / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    for name in names:
-        if shutil.which(name) is None:
-            continue
-        exe = tmp / f"probe-{name}"
-        built = subprocess.run(
-            [name, *flags, "-o", str(exe), str(probe)], capture_output=True, check=False
-        )
-        if built.returncode == 0 and subprocess.run([str(exe)], check=False).returncode == 0:
-            return name
-    pytest.skip(f"no {' or '.join(names)} here builds and runs a program with {' '.join(flags)}")
-
-
-def build(cc: str, flags: list[str], sources: list[str], out: Path, shared: bool = False) -> Path:
-    cmd = [cc, *flags, *CFLAGS, f"-I{CSRC}", f"-I{HARNESS}", "-o", str(out), *sources, "-lm"]
-    if shared:
-        cmd[1:1] = ["-shared", "-fPIC"]
-    done = subprocess.run(cmd, capture_output=True, check=False)
-    assert done.returncode == 0, done.stderr.decode()[-4000:]
-    return out
 
 
 # --- the core -------------------------------------------------------------------------
@@ -243,14 +210,13 @@ def test_extension_under_sanitizers(tmp_path: Path) -> None:
 def seed_inputs(rng: random.Random) -> tuple[list[bytes], list[bytes]]:
     """Seeds for fuzz_decode ([stages][size lo][size hi][hand-over] + segment)
     and fuzz_roundtrip ([stages][pieces] + data), from valid segments."""
-    words = b"the of model byte context tree node Tweedie calibrate and to a".split()
     texts = [
         b"",
         b"x",
         bytes(range(256)),
         b"a" * 1500,
         rng.randbytes(600),
-        b" ".join(rng.choice(words) for _ in range(300))[:2000],
+        synth.generate("text", 2000, rng.randrange(1 << 16)),
         b"".join(i.to_bytes(4, "little") + b"\x01\x00" for i in range(200)),
     ]
     decode_seeds, trip_seeds = [], []
