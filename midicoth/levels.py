@@ -4,7 +4,7 @@ A level chooses the model stages, the block methods the analyser may pick
 and the rule that sizes the model's memory budget from the input's size;
 :data:`LEVELS` holds them, and every other part of midicoth (the API's
 ``level=``, the command line's ``-1`` … ``-9``, the benchmark's
-``--levels``, the tests) reads them from there. A stream records the level
+``python -m bench levels``, the tests) reads them from there. A stream records the level
 it was written at (format 4, docs/FORMAT.md), for ``midicoth info``; a
 decoder needs none of it, since the header also records the stages and the
 budget themselves.
