@@ -56,8 +56,8 @@ static uint64_t same_at(const uint8_t *in, size_t n, size_t d)
 }
 
 /* The period: among the distances at which byte pairs recur most often,
- * the one where single bytes agree most. Returns -1 if its two tables
- * (about 384 KiB) cannot be had, else 0. */
+ * the one where single bytes agree most. Returns MDC_ERR_OUT_OF_MEMORY if
+ * its two tables (about 384 KiB) cannot be had, else MDC_OK. */
 static int find_period(const uint8_t *in, size_t n, block_stats *s)
 {
     /* last: 1 + the position of each pair's last occurrence (exact, n <=
@@ -67,7 +67,7 @@ static int find_period(const uint8_t *in, size_t n, block_stats *s)
     if (!last || !count) {
         free(last);
         free(count);
-        return -1;
+        return MDC_ERR_OUT_OF_MEMORY;
     }
     for (size_t i = 1; i < n; i++) {
         uint32_t pair = (uint32_t)in[i - 1] << 8 | in[i];
@@ -103,7 +103,7 @@ static int find_period(const uint8_t *in, size_t n, block_stats *s)
     }
     free(last);
     free(count);
-    return 0;
+    return MDC_OK;
 }
 
 static void line_stats(const uint8_t *in, size_t n, block_stats *s)
@@ -152,7 +152,7 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     *mode = 0;
     *period = 0;
     if (len < MIN_BLOCK)
-        return 0;
+        return MDC_OK;
     if (len > ANALYSE_MAX_BYTES)
         len = ANALYSE_MAX_BYTES;
     byte_stats(in, len, &s);
@@ -163,8 +163,9 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     /* text without lines may still be records (a database of text fields) */
     if (!text || !lines) {
         sparse_stats(in, len, &s);
-        if (find_period(in, len, &s) != 0)
-            return -1;
+        int rc = find_period(in, len, &s);
+        if (rc != MDC_OK)
+            return rc;
     }
     /* bytes that agree with no neighbour more often than chance are
      * compressed or random: no structure model can help */
@@ -191,9 +192,9 @@ int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed
     } else if (allowed & MDC_MODE_SPARSE && !text && s.same_sparse * 10 > s.same_last * 9)
         m = MDC_MODE_SPARSE;
     m &= allowed;
-    if (!mdc_mode_valid(m, m & MDC_MODE_RECORD ? p : 0, stages))
+    if (mdc_check_mode(m, m & MDC_MODE_RECORD ? p : 0, stages) != MDC_OK)
         m &= MDC_MODE_X86;
     *mode = m;
     *period = m & MDC_MODE_RECORD ? p : 0;
-    return 0;
+    return MDC_OK;
 }

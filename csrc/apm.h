@@ -33,17 +33,12 @@ size_t apm_size(uint32_t contexts);
 void apm_free(apm *a);
 
 /* Ask for the knots of contexts ctx and ctx + 1 (132 bytes). */
-static inline void apm_prefetch(const apm *a, uint32_t ctx)
+static MDC_INLINE void apm_prefetch(const apm *a, uint32_t ctx)
 {
-#if defined(__GNUC__) || defined(__clang__)
     const char *row = (const char *)(a->t + (size_t)ctx * 33);
-    __builtin_prefetch(row);
-    __builtin_prefetch(row + 64);
-    __builtin_prefetch(row + 128);
-#else
-    (void)a;
-    (void)ctx;
-#endif
+    MDC_PREFETCH(row);
+    MDC_PREFETCH(row + 64);
+    MDC_PREFETCH(row + 128);
 }
 
 #define APM_RATE 6

@@ -1,5 +1,6 @@
 /*
- * binctx — direct binary context models (stage 6, with the mixer).
+ * binctx — direct binary context models (stage 6's inputs; the lean
+ * model's and the structure models' too).
  *
  * For a byte context, one adaptive probability per node of the byte's
  * binary tree, kept per nibble as in lpaq: the context's hash picks a slot
@@ -31,7 +32,14 @@ typedef struct {
     uint32_t limit;    /* the count's ceiling, 1..15 */
 } binctx;
 
+/* The count's ceiling: a model of limit BINCTX_MAX_LIMIT settles at a rate
+ * of 1/16.5; one of BINCTX_FAST_LIMIT at 1/5.5, which tracks what followed
+ * its context lately (the models' users say where that pays). */
 #define BINCTX_MAX_LIMIT 15
+#define BINCTX_FAST_LIMIT 4
+/* The table of an order-1 model: 256 contexts x (1 + 16) nibble slots of
+ * 32 bytes, x2 for the pairs' slack, so that it is never crowded. */
+#define BINCTX_O1_BYTES (256u * 17u * 64u)
 
 int binctx_init(binctx *b, size_t bytes, uint32_t limit, int huge_pages);
 void binctx_free(binctx *b);
@@ -43,14 +51,9 @@ static inline uint64_t binctx_low_hash(uint64_t hash, int high_nibble)
     return mdc_mix64(hash + 0x100 + (uint64_t)high_nibble);
 }
 
-static inline void binctx_prefetch(const binctx *b, uint64_t hash)
+static MDC_INLINE void binctx_prefetch(const binctx *b, uint64_t hash)
 {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(b->t + mdc_reduce(hash, b->pairs) * 32);
-#else
-    (void)b;
-    (void)hash;
-#endif
+    MDC_PREFETCH(b->t + mdc_reduce(hash, b->pairs) * 32);
 }
 
 /* Start a byte in context `hash`: selects the high nibble's slot. */

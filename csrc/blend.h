@@ -9,8 +9,10 @@
  * so the engine computes the weights first, lets PPM spread only the mass
  * prod (1 - w_i) (no pass to scale it down) and adds each sparse q_i with
  * its effective weight, as entries of the distribution (dist.h). Weights are
- * 16-bit fractions; a distribution sums to about MDC_DIST_ONE << DIST_FRAC
- * (2^31), so a weight w adds w * 2^15 of mass.
+ * 16-bit fractions; a distribution sums to about 2^(MDC_DIST_BITS +
+ * DIST_FRAC) = 2^31, so a weight w adds w * 2^15 of mass. Each stage's
+ * scale and cap are its header's (MATCH_BLEND_*, WORD_BLEND_*,
+ * HIGHCTX_BLEND_*).
  */
 #ifndef MDC_BLEND_H
 #define MDC_BLEND_H
@@ -19,6 +21,8 @@
 #include "dist.h"
 
 #define BLEND_SPREAD 11
+/* A stage whose confidence is below this (16-bit: 0.01) abstains. */
+#define BLEND_MIN_CONF 655
 
 /* min(conf * scale_pct / 100, cap), all 16-bit fractions. */
 static inline uint32_t blend_weight(uint32_t conf, uint32_t scale_pct, uint32_t cap)

@@ -21,7 +21,6 @@
 #include "common.h"
 
 #define CODER_MAX_BYTES_PER_BIT 4
-#define CODER_FLUSH_BYTES 4
 
 typedef struct {
     uint32_t x1, x2; /* the range, inclusive */

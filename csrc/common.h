@@ -2,11 +2,13 @@
  * common.h — definitions shared by every component of the core.
  *
  * Fixed-point scales used throughout (no floating point reaches the coder):
- *   - A byte distribution sums to about 2^24 (MDC_DIST_ONE), held in finer
- *     units and read node by node (dist.h). Every byte keeps a non-zero
- *     mass, so every node of the binary tree has a well-defined P(right).
- *   - A binary probability or a blend weight is a 16-bit fraction: 65536 = 1.
- *     Coded probabilities are clamped to [1, 65535].
+ *   - A byte distribution is built on a scale of 2^MDC_DIST_BITS (PPM's
+ *     share, the blend weights' mass) and held in units 2^DIST_FRAC finer,
+ *     so that it sums to about 2^31; it is read node by node (dist.h). Every
+ *     byte keeps a non-zero mass, so every node of the binary tree has a
+ *     well-defined P(right).
+ *   - A binary probability or a blend weight is a 16-bit fraction: 65536 =
+ *     MDC_P_ONE = 1. Coded probabilities are clamped to [1, 65535].
  */
 #ifndef MDC_COMMON_H
 #define MDC_COMMON_H
@@ -14,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 #define MDC_DIST_BITS 24
-#define MDC_DIST_ONE (1u << MDC_DIST_BITS)
 #define MDC_P_ONE 65536u
 
 /* One switch turns on internal asserts: build with -DMDC_DEBUG. */
@@ -24,31 +27,6 @@
 #define MDC_ASSERT(x) assert(x)
 #else
 #define MDC_ASSERT(x) ((void)0)
-#endif
-
-/* The loops over all 256 bytes get an AVX2 clone where the toolchain can
- * choose one at load time (GNU ifunc; GCC only: clang 14 mislinks them).
- * They are integer code, so either clone gives the same result; building
- * with -DMDC_NO_VECTOR_CLONES leaves the default one alone, which is how
- * the determinism test compares the two. */
-#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__) && \
-    defined(__has_attribute) && !defined(MDC_NO_VECTOR_CLONES)
-#if __has_attribute(target_clones)
-#define MDC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef MDC_VECTOR_CLONES
-#define MDC_VECTOR_CLONES
-#endif
-
-/* The per-node and per-byte steps are inlined into the cloned coding loops,
- * so that they are compiled for the clone's vector width too. */
-#if defined(__GNUC__) || defined(__clang__)
-#define MDC_INLINE inline __attribute__((always_inline))
-#define MDC_NOINLINE __attribute__((noinline))
-#else
-#define MDC_INLINE inline
-#define MDC_NOINLINE
 #endif
 
 /* A 64-bit mixer (the finaliser of splitmix64): every input bit affects every

@@ -17,9 +17,7 @@
 
 #include "common.h"
 
-#ifndef CTX_SLOT_SYMS
 #define CTX_SLOT_SYMS 28
-#endif
 #define CTX_BUCKET 4
 
 typedef struct {
@@ -69,20 +67,12 @@ static inline ctx_slot *ctxtab_bucket(const ctxtab *t, uint64_t hash)
 /* Ask for the bucket of `hash` to be in cache by the time it is looked up. */
 static MDC_INLINE void ctxtab_prefetch(const ctxtab *t, uint64_t hash)
 {
-#if defined(__GNUC__) || defined(__clang__)
-    /* Force-inlined (MDC_INLINE): GCC 12 at -O2 finds a function whose only
-     * effect is __builtin_prefetch free of side effects and deletes the
-     * calls to it, so these prefetches were never issued before. */
     const ctx_slot *b = ctxtab_bucket(t, hash);
     _Static_assert(CTX_BUCKET == 4, "one prefetch per slot of the bucket");
-    __builtin_prefetch(b);
-    __builtin_prefetch(b + 1);
-    __builtin_prefetch(b + 2);
-    __builtin_prefetch(b + 3);
-#else
-    (void)t;
-    (void)hash;
-#endif
+    MDC_PREFETCH(b);
+    MDC_PREFETCH(b + 1);
+    MDC_PREFETCH(b + 2);
+    MDC_PREFETCH(b + 3);
 }
 
 /* Allocates about `bytes` (at least one bucket). Returns 0, or -1 on OOM. */

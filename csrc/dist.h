@@ -20,14 +20,13 @@
  * entries are kept by byte (`weight`, zero for a byte without one), and
  * dist_finish sums them per high nibble, so a half of the upper four
  * levels adds 8, 4, 2 or 1 nibble sums and a half of the lower four as
- * many bytes' weights: 30 additions a byte, however many entries there are
- * (a few dozen in text; the walk once read them all at every level).
+ * many bytes' weights: 30 additions a byte, however many entries there are.
  *
- * Scale: masses are integers in units of 2^-DIST_FRAC of the old 2^24 scale
- * (MDC_DIST_ONE), so a whole distribution is about 2^31 and a node mass
- * fits 32 bits; sums are kept in 64 bits because the dense terms are
- * corrected by entries only after they are summed. r1 and r0 are masses per
- * count, `each` the mass of one unseen byte, all in those units.
+ * Scale: masses are integers in units of 2^-DIST_FRAC of the scale of
+ * 2^MDC_DIST_BITS (common.h), so a whole distribution is about 2^31 and a
+ * node mass fits 32 bits; sums are kept in 64 bits because the dense terms
+ * are corrected by entries only after they are summed. r1 and r0 are masses
+ * per count, `each` the mass of one unseen byte, all in those units.
  */
 #ifndef MDC_DIST_H
 #define MDC_DIST_H
@@ -118,5 +117,16 @@ static inline uint64_t dist_left(const mdc_dist *d, int node, int level)
  * `o0_max` is order 0's largest count. Sums the entries per high nibble
  * for the walk. */
 void dist_finish(mdc_dist *d, uint32_t o0_max);
+
+/* After dist_finish: the total mass, and the largest byte's. */
+static inline uint64_t dist_total(const mdc_dist *d)
+{
+    return d->total;
+}
+
+static inline uint64_t dist_max(const mdc_dist *d)
+{
+    return d->max;
+}
 
 #endif

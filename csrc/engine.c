@@ -8,39 +8,40 @@
  *                 order that predicted and a confidence (128 + that
  *                 context's count).
  *   2. match.c    the match model predicts one byte; blend.h mixes it in:
- *                 p <- (1-w) p + w onehot, w = min(0.85 conf, 0.95).
+ *                 p <- (1-w) p + w onehot, w from its confidence
+ *                 (MATCH_BLEND_SCALE, MATCH_BLEND_CAP in match.h).
  *   3. word.c     the trie word model (in a word: continuations of the
- *                 prefix; between words: the bigram), w = min(0.35 conf, 0.45).
- *   4. highctx.c  hashed contexts of orders 5-8 (5 and 7 when the
- *                 mixer is on), w = min(2 conf, 0.6).
+ *                 prefix; between words: the bigram), blended the same
+ *                 way (WORD_BLEND_* in word.h).
+ *   4. highctx.c  hashed contexts of orders 5-8 (5 and 7 when the mixer is
+ *                 on), blended too (HIGHCTX_BLEND_* in highctx.h).
  *   5. tweedie.c  the micro-diffusion calibrator: the distribution is read as
  *                 a binary tree, MSB first; each node's P(right) on the
- *                 byte's path is corrected in 3 Tweedie steps (1 when
- *                 the mixer follows).
+ *                 byte's path is corrected in TWD_STEPS Tweedie steps
+ *                 (TWEEDIE_MIXED_STEPS when the mixer follows).
  *   6. mixer.c    (ours) at each node, two logistic mixers, their weights
  *                 chosen by the level with PPM's order and confidence, and
  *                 by the node with whether that confidence is high (each
- *                 also by the match state and the previous byte's class),
- *                 combine the calibrated P(right), the blend's own, the
- *                 binary context models of binctx.c (orders 1, 2, 3, 5 and
- *                 8, and the current word) and the match model's expected
- *                 bit; their outputs are averaged in the stretch domain.
- *                 In a segment with a mode (midicoth.h, chosen per block
- *                 by analyse.c), up to four structure models join them:
- *                 binary context models on the rows of record.c (the
- *                 bytes a period or a line up, the column) or on bytes
- *                 that skip (sparse); see struct_hashes.
+ *                 also by the match state and the previous byte's class,
+ *                 mdc_byte_class), combine the calibrated P(right), the
+ *                 blend's own, the binary context models of binctx.c
+ *                 (orders 1, 2, 3, 5 and 8, and the current word) and the
+ *                 match model's next bit (matchbit.h); their outputs are
+ *                 averaged in the stretch domain. In a segment with a mode
+ *                 (midicoth.h, chosen per block by analyse.c), up to four
+ *                 structure models join them (structure.c: binary context
+ *                 models on the rows of record.h, or on bytes that skip).
  *   7. apm.c      (ours) an adaptive probability map by node and the
  *                 previous byte refines that: p <- (p + apm(p)) / 2.
  *                 A settled node (the blend and the order-2 binary context
- *                 model both all but certain: SETTLED_BLEND below) skips
- *                 5-7 for a map of the blend alone.
+ *                 model both all but certain: settled.h) skips 5-7 for a
+ *                 map of the blend alone.
  *   8. coder.h    a binary arithmetic coder codes the 8 decisions.
  *
- * With MDC_STAGE_LEAN (levels 1-3) none of 1 and 3-7 runs: lean.c predicts
+ * With MDC_STAGE_LEAN (levels 1-3) none of 1 and 3-7 runs: lean.h predicts
  * the 8 decisions directly from binary context models, the match model's
- * expected bit and the structure models through one mixer, for the coder
- * (lean_byte, lean_node, lean_learn below).
+ * next bit and the structure models through one mixer, for the coder
+ * (lean_byte, lean_node and lean_learn below wire it).
  *
  * Then every stage learns the true byte. The decoder runs the identical
  * model and learns the path bit by bit, which is why only the 8 nodes on
@@ -48,22 +49,26 @@
  * leaves the nodes above it unchanged.
  *
  * Fixed-point scales: the distribution sums to about 2^31, each byte's mass
- * at least 2^7 (dist.h); confidences, blend weights and
- * binary probabilities are 16-bit fractions (65536 = 1); stretched
- * probabilities are in 1/256 (squash.h); a coded P(right) is clamped to
- * [1, 65535]. No floating point is on the coding path, so the output is the
- * same for every compiler, flag and CPU.
+ * at least 2^7 (dist.h); confidences, blend weights and binary
+ * probabilities are 16-bit fractions (65536 = 1); stretched probabilities
+ * are in 1/256 (squash.h); a coded P(right) is clamped to [1, 65535]. No
+ * floating point is on the coding path, so the output is the same for
+ * every compiler, flag and CPU.
  *
- * Memory: the budget (a power of two, MiB) less the fixed part (the
- * calibrator's 4 MiB, PPM orders 0-1, the final map's 4.1 MiB, the mixers'
- * 1.4 MiB) is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
- * contexts (two orders need no more: measured, 4 and 14 code alike), 2 to
- * the word model, 6 to each of the five hashed binary context models, and,
- * rounded down to powers of two, 8 to the match history and 1 to each of
- * its five tables. What is left (a 64th at least) goes to record.c's ring
- * and the four structure models, so that the tables above keep model 5's
- * sizes. Tables of stages switched off are not allocated.
- * Nothing is allocated after mdc_engine_new.
+ * This file holds the wiring: the parameters and their rules, the layout
+ * of the memory budget, the per-byte flow, the coding loops and the public
+ * API (midicoth.h). Each stage is used through its own functions.
+ *
+ * Memory: the budget (a power of two, MiB) less the fixed part (FIXED_BYTES:
+ * the calibrator, PPM orders 0-1, the final and settled maps, the mixers)
+ * is shared out in 64ths: 14 to the PPM tables, 4 to the high-order
+ * contexts (two orders need no more), 2 to the word model, 6 to each of
+ * the five hashed binary context models, and, rounded down to powers of
+ * two, 8 to the match history and 1 to each of its five tables. What is
+ * left (a 64th at least) goes to the structure models, so that the tables
+ * above keep the sizes they had before there were any. Tables of stages
+ * switched off are not allocated. Nothing is allocated after
+ * mdc_engine_create.
  */
 #include "midicoth.h"
 
@@ -78,58 +83,49 @@
 #include "highctx.h"
 #include "lean.h"
 #include "match.h"
+#include "matchbit.h"
 #include "mixer.h"
 #include "ppm.h"
-#include "record.h"
+#include "settled.h"
+#include "structure.h"
 #include "tweedie.h"
 #include "word.h"
 
-/* Blend scales (percent of confidence) and caps (16-bit). */
-#define MATCH_SCALE 85
-#define MATCH_CAP 62259   /* 0.95 */
-#define WORD_SCALE 35
-#define WORD_CAP 29491    /* 0.45 */
-#define HIGHCTX_SCALE 200
-#define HIGHCTX_CAP 39322 /* 0.60 */
-#define MIN_CONF 655      /* 0.01: below it a stage abstains */
-
-/* Stage 6: the binary context models (orders 1, 2, 3, 5, 8, the word), the
- * mixers' learning rate, and the match model's entries (streak 0..15 x
- * confidence quarter). */
+/* Stage 6: the binary context models (orders 1, 2, 3, 5, 8, the word) and
+ * the mixers' learning rate. The mixers' inputs: 0 the calibrated P, 1 the
+ * blend's, from BINCTX_IN the binary context models, then the bias, the
+ * match's next bit and, from STRUCT_IN, the structure models. */
 #define BINCTX_MODELS 6
-/* The structure models a segment's mode turns on (record and sparse
- * contexts) are binary context models too, the mixers' inputs 10-13. */
-#define STRUCT_MODELS 4
-#define STRUCT_LIMIT 15
-/* Below half text bytes lately (text_share, a 16-bit fraction), sparse
- * data is binary: the word's binary context model gives way to a
- * structure context. */
-#define TEXT_SHARE_BINARY 32768
+#define BINCTX_IN 2
+#define BIAS_IN 8
+#define MATCH_IN 9
+#define STRUCT_IN 10
+_Static_assert(BINCTX_IN + BINCTX_MODELS == BIAS_IN && MATCH_IN < STRUCT_IN &&
+                   STRUCT_IN + STRUCT_MODELS <= MIX_SEEN,
+               "the inputs fit the mixers' lines");
 #define MIX_LR (1 << 15) /* 0.5, 16.16 */
 
 /* Each binary context model's count limit (binctx.h): the order-1 model
- * settles at a rate of 1/5.5, the others at 1/16.5. A fast order-1 model
- * tracks what followed this byte lately, which the slow higher orders and
- * PPM's counts do not. Measured on Canterbury + Calgary against 15 for all:
- * -0.29 % in total, kennedy.xls -2.4 %, obj2 -1.5 %, geo and progp -0.9 %,
- * while the novels (book1, alice29.txt, plrabn12.txt) cost 0.02-0.05 %.
- * A limit of 1 or 2 gains more on binary data and costs text more, and
- * lower limits for the other models cost text more still. */
-static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
+ * settles fast, the others slowly. A fast order-1 model tracks what
+ * followed this byte lately, which the slow higher orders and PPM's counts
+ * do not: binary data and tables gain much from it, text loses a little.
+ * A faster one still gains more on binary data and costs text more, and
+ * so do faster higher orders. */
+static const uint32_t binctx_limit[BINCTX_MODELS] = {
+    BINCTX_FAST_LIMIT, BINCTX_MAX_LIMIT, BINCTX_MAX_LIMIT,
+    BINCTX_MAX_LIMIT,  BINCTX_MAX_LIMIT, BINCTX_MAX_LIMIT};
+/* The order-2 model is the settled path's agreeing model (settled.h). */
+#define SETTLED_AGREE_MODEL 1
 
 /* The mixers' weight sets. Both are chosen by the match state and the
- * previous byte's class (mdc_byte_class); the level mixer's also by PPM's order
- * (-1..4) and confidence bucket (conf_bucket), the node mixer's also by
- * whether that confidence is at least NODE_SURE_CONF (a count of 896 or
+ * previous byte's class (mdc_byte_class); the level mixer's also by PPM's
+ * order (-1..4) and confidence bucket (conf_bucket), the node mixer's also
+ * by whether that confidence is at least NODE_SURE_CONF (a count of 896 or
  * more). How far to trust each input depends on how much PPM has seen of
- * its context, and on where in a word or line the byte is. Measured on
- * Canterbury + Calgary, each against the choice without it: PPM's order
- * and confidence -0.49 % (kennedy.xls -9 %, geo and sum -1.3 %, book1
- * -0.13 %), the node mixer's confidence bit -0.07 %, the byte class
- * -0.74 % (every file smaller: 0.15-1.34 %, book1 -0.53 %, plrabn12.txt
- * -1.03 %; -0.63 % of it from the node mixer's). Other choices tried gained
- * less: 8 confidence buckets, PPM's order for the node mixer, 4 byte
- * classes, whether a word is under way. */
+ * its context, and on where in a word or line the byte is; each of these
+ * choices makes every file of the usual corpora smaller, and finer ones
+ * (more confidence buckets or byte classes, PPM's order for the node
+ * mixer, whether a word is under way) gained less (docs/MODEL.md). */
 #define PPM_ORDERS (PPM_MAX_ORDER + 2)
 #define CONF_BUCKETS 4
 #define BYTE_CLASSES MDC_BYTE_CLASSES
@@ -139,35 +135,14 @@ static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
 #define NODE_CHOICES (2 * BYTE_CLASSES)
 #define NODE_SETS (256 * MATCH_STATES * NODE_CHOICES)
 
-/* The final map's context: the node and the previous byte (what order-1
- * context the mixers' result is off in). It replaced (node, match state):
- * measured on Canterbury + Calgary, -0.38 % in total, and -0.33 % once its
- * 4.1 MiB are taken from the other tables (the fixed part grows). */
+/* The final map's context: the node and the previous byte, i.e. the
+ * order-1 context the mixers' result is off in. */
 #define FINAL_APM_CONTEXTS (256 * 256)
 
-/* The short path (with the mixer on). A node is settled when the blend gives
- * its less likely half under SETTLED_BLEND and the order-2 binary context
- * model (SETTLED_MODEL) agrees, under SETTLED_AGREE (16-bit fractions; that
- * model bottoms out near 264). A settled node skips the calibrator, the
- * other binary context models, the mixers and the final map: its P is a map
- * of the blend's alone (settled_apm), and only that map and the agreeing
- * model learn its bit. Settled are about a third of the nodes of text (the
- * high bits of ASCII, the rest of a word whose contexts allow one
- * continuation: book1 36 %), a quarter of those of code and object files,
- * two thirds of kennedy.xls's; the full path could gain almost nothing
- * there. Measured on Canterbury + Calgary: 13 % fewer instructions per byte
- * (callgrind, book1) for +0.14 % in size. The agreement is what makes it
- * cheap: on the blend alone, even a threshold of 16 cost +0.35 %
- * (kennedy.xls +3.9 %). */
-#define SETTLED_BLEND 256
-#define SETTLED_MODEL 1
-#define SETTLED_AGREE 1024
-
 /* With the mixer on, the calibrator takes one step instead of the paper's
- * three: the mixer and the APM after it learn what steps 2 and 3 corrected.
- * Measured on Canterbury + Calgary: +0.14 % in total, text files alike
- * (within +-0.1 %), kennedy.xls +3.3 %, geo +0.4 %, for 2/3 of the
- * calibrator's work (about a tenth of the time). */
+ * TWD_STEPS: the mixer and the map after it learn what the later steps
+ * corrected, at a small cost in size for two thirds of the calibrator's
+ * work. */
 #define TWEEDIE_MIXED_STEPS 1
 
 /* The lookahead a decoded byte may need: 8 decisions, each shifting in at
@@ -175,11 +150,9 @@ static const uint32_t binctx_limit[BINCTX_MODELS] = {4, 15, 15, 15, 15, 15};
 #define DECODE_LOOKAHEAD (8 * CODER_MAX_BYTES_PER_BIT)
 
 struct mdc_engine {
-    unsigned memory_mib, stages;
+    unsigned stages;
     uint64_t hist, hist_hi; /* the last 16 bytes, most recent lowest */
     uint64_t nbytes;        /* bytes modelled, saturating at UINT64_MAX */
-    uint64_t settled_nodes; /* nodes that took the short path (8 a byte at most:
-                               wraps after 2^61 bytes, out of reach; diagnostics) */
 
     ppm_model ppm;
     match_model match;
@@ -189,22 +162,14 @@ struct mdc_engine {
     stretch_table stretch;
     binctx binctx[BINCTX_MODELS];
     uint64_t binctx_next[BINCTX_MODELS]; /* their contexts for the next byte */
-    unsigned mode;                       /* this segment's (mdc_set_mode; its period is record's) */
-    int structs;                         /* structure models in use: 0..STRUCT_MODELS */
-    record_model record;
-    uint32_t text_share;                 /* recent text bytes' share, 16-bit (update):
-                                            0 .. 65536 */
-    binctx sbin[STRUCT_MODELS];          /* the structure models' binary contexts */
-    uint64_t sbin_next[STRUCT_MODELS];
+    structure_model structure;           /* the structure models (both models') */
     mixer mix_level, mix_node;
-    int32_t mix_x[8][MIX_LANES];         /* per level: the mixers' inputs, zero past MIX_INPUTS */
+    int32_t mix_x[8][MIX_LANES];         /* per level: the mixers' inputs, zero past the used */
+    matchbit mbit;                       /* the match's next bit, the mixers' input */
     apm final_apm;                       /* by node and the previous byte */
-    apm settled_apm;                     /* the short path's map, by node and match state */
-    uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
-    int match_entry[8];                  /* per level: the entry used, -1 if none */
-    uint32_t match_state;                /* 0: no match, 1-3: streak < 8, < 32, longer */
+    settled_path settled;                /* the settled nodes' short path */
+    uint32_t match_state;                /* this byte's (match.h), 0 without the stage */
     uint32_t level_sel, node_sel;        /* this byte's part of the mixers' set choice */
-    uint8_t settled[8];                  /* per level: the node took the short path */
 
     mdc_dist dist;
     lean_model lean;                     /* MDC_STAGE_LEAN's model (instead of all above but
@@ -228,6 +193,65 @@ struct mdc_engine {
 /* LEAN_FIXED_BYTES counts 64 KiB for it. */
 _Static_assert(sizeof(struct mdc_engine) <= 65536, "the engine's own state fits its share");
 
+/* --- parameters and memory ---------------------------------------------------------- */
+
+/* The messages name the limits. */
+_Static_assert(MDC_MIN_MEMORY_MIB == 16 && MDC_MAX_MEMORY_MIB == 4096 && MDC_MAX_PERIOD == 32766,
+               "mdc_error_message states these limits");
+
+const char *mdc_error_message(int code)
+{
+    switch (code) {
+    case MDC_OK:
+        return "no error";
+    case MDC_ERR_BUDGET:
+        return "memory budget is not a power of two from 16 to 4096 MiB";
+    case MDC_ERR_STAGES:
+        return "stage set is not a subset of the full model's stages, nor the lean model with "
+               "at most match and APM";
+    case MDC_ERR_MODE:
+        return "block mode has unknown bits";
+    case MDC_ERR_PERIOD:
+        return "record period is more than 32766, or given without record mode";
+    case MDC_ERR_MODE_STAGES:
+        return "record and sparse modes need the mixer or the lean model";
+    case MDC_ERR_ADDRESS_SPACE:
+        return "memory budget is beyond this platform's address space";
+    case MDC_ERR_OUT_OF_MEMORY:
+        return "out of memory";
+    case MDC_ERR_TRUNCATED:
+        return "damaged data: the coded segment ends too early";
+    case MDC_ERR_DAMAGED:
+        return "damaged data: the coded segment does not match its contents";
+    default:
+        return "unknown error code";
+    }
+}
+
+int mdc_check_params(unsigned memory_mib, unsigned stages)
+{
+    /* the lean model takes the match model and the final map, nothing else */
+    const unsigned lean_with = MDC_STAGE_LEAN | MDC_STAGE_MATCH | MDC_STAGE_APM;
+    if (memory_mib < MDC_MIN_MEMORY_MIB || memory_mib > MDC_MAX_MEMORY_MIB ||
+        (memory_mib & (memory_mib - 1)) != 0)
+        return MDC_ERR_BUDGET;
+    if ((stages & ~MDC_KNOWN_STAGES) != 0 ||
+        (stages & MDC_STAGE_LEAN && (stages & ~lean_with) != 0))
+        return MDC_ERR_STAGES;
+    return MDC_OK;
+}
+
+int mdc_check_mode(unsigned mode, unsigned period, unsigned stages)
+{
+    if (mode & ~MDC_MODE_ALL)
+        return MDC_ERR_MODE;
+    if (period > MDC_MAX_PERIOD || (period && !(mode & MDC_MODE_RECORD)))
+        return MDC_ERR_PERIOD;
+    if (mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE) && !(stages & (MDC_STAGE_MIX | MDC_STAGE_LEAN)))
+        return MDC_ERR_MODE_STAGES;
+    return MDC_OK;
+}
+
 typedef struct {
     uint64_t ppm, highctx, word, binctx, structs;
     int ring_bits, match_bits;
@@ -238,11 +262,10 @@ typedef struct {
  * and the two maps. It is a constant, not their sizeof sum, because every
  * table's size follows from it: a sum of struct sizes would differ between
  * platforms (pointer width, alignment of 64-bit fields), and so would the
- * tables, the hashes' reductions and the coded bytes. This was that sum on
- * a 64-bit (LP64) build of model 5 as 0.5.0 released it; 32-bit builds
- * need a little less. Since 0.5.1 the mixers keep their counters in their
- * weight lines, which takes 176 KiB off the sum: the constant stays, since
- * changing it would change the coded bytes. */
+ * tables, the hashes' reductions and the coded bytes. It is that sum on a
+ * 64-bit build as it was when the constant was set, so at least the sum on
+ * any platform since; it stays, since changing it would change the coded
+ * bytes. */
 #define FIXED_BYTES 10893960u
 
 static uint64_t pow2_floor(uint64_t x)
@@ -253,17 +276,8 @@ static uint64_t pow2_floor(uint64_t x)
     return p;
 }
 
-/* What the fixed part takes on this platform (for mdc_engine_bytes), but
- * for PPM's order-1 rows: ppm_size counts them with PPM's table. */
-static size_t fixed_bytes(void)
-{
-    return sizeof(mdc_engine) + tweedie_size(TWD_STEPS) + binctx_size(256 * 17 * 64) +
-           (LEVEL_SETS + NODE_SETS) * MIX_LANES * sizeof(int32_t) +
-           apm_size(FINAL_APM_CONTEXTS) + apm_size(256 * MATCH_STATES); /* final and settled maps */
-}
-
 /* In 64 bits whatever size_t is: a budget too large for this platform's
- * address space is refused by mdc_engine_new, not wrapped around. */
+ * address space is refused by mdc_engine_create, not wrapped around. */
 static layout layout_for(unsigned memory_mib)
 {
     uint64_t part = (((uint64_t)memory_mib << 20) - FIXED_BYTES) / 64;
@@ -275,8 +289,9 @@ static layout layout_for(unsigned memory_mib)
     l.ring_bits = mdc_ilog2(pow2_floor(part * 8));
     l.match_bits = mdc_ilog2(pow2_floor(part) / sizeof(uint32_t));
     /* The structure models take what the rest leaves (at least a 64th,
-     * more where the match tables round down), so that model 5's tables
-     * keep their sizes and a segment of mode 0 codes as it did. */
+     * more where the match tables round down), less their record ring, so
+     * that the tables above keep their sizes and a segment of mode 0 codes
+     * as model 5 did (midicoth.h). */
     uint64_t used = FIXED_BYTES + l.ppm + l.highctx + l.word + (BINCTX_MODELS - 1) * l.binctx +
                     match_size(l.ring_bits, l.match_bits) + record_size();
     l.structs = ((uint64_t)memory_mib << 20) - used;
@@ -284,13 +299,15 @@ static layout layout_for(unsigned memory_mib)
 }
 
 /* The lean model's layout (MDC_STAGE_LEAN). Its fixed part, a constant
- * for the reason FIXED_BYTES is: the final map (when on), the order-1
- * model, the mixer, and 64 KiB for the engine's own state. The rest is
- * shared out in 64ths: rounded down to powers of two, 4 to the match
- * history and 1 to each of its five tables; 8 to the four structure
- * models; what is left, evenly to the five hashed binary context models. */
-#define LEAN_FIXED_BYTES(apm_on) \
-    (((apm_on) ? 256u * 256u * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + 65536u)
+ * for the reason FIXED_BYTES is: the final map (when on: 33 knots of 16
+ * bits a context, apm.h), the order-1 model, the mixer (a line of 64 bytes
+ * a set), and 64 KiB for the engine's own state. The rest is shared out in
+ * 64ths: rounded down to powers of two, 4 to the match history and 1 to
+ * each of its five tables; 8 to the four structure models; what is left,
+ * evenly to the five hashed binary context models. */
+#define LEAN_FIXED_BYTES(apm_on)                                                         \
+    (((apm_on) ? FINAL_APM_CONTEXTS * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + \
+     65536u)
 
 static layout lean_layout_for(unsigned memory_mib, unsigned stages)
 {
@@ -306,15 +323,6 @@ static layout lean_layout_for(unsigned memory_mib, unsigned stages)
     return l;
 }
 
-int mdc_params_valid(unsigned memory_mib, unsigned stages)
-{
-    /* the lean model takes the match model and the final map, nothing else */
-    const unsigned lean_with = MDC_STAGE_LEAN | MDC_STAGE_MATCH | MDC_STAGE_APM;
-    return memory_mib >= MDC_MIN_MEMORY_MIB && memory_mib <= MDC_MAX_MEMORY_MIB &&
-           (memory_mib & (memory_mib - 1)) == 0 && (stages & ~MDC_KNOWN_STAGES) == 0 &&
-           (!(stages & MDC_STAGE_LEAN) || (stages & ~lean_with) == 0);
-}
-
 /* Whether this platform can address the budget at all (32-bit builds: up
  * to 2048 MiB). */
 static int budget_fits(unsigned memory_mib)
@@ -327,10 +335,9 @@ size_t mdc_engine_bytes(unsigned memory_mib)
     if (!budget_fits(memory_mib))
         return SIZE_MAX;
     layout l = layout_for(memory_mib);
-    return fixed_bytes() + ppm_size(l.ppm) + highctx_size(l.highctx) +
-           word_size(l.word) + match_size(l.ring_bits, l.match_bits) +
-           (BINCTX_MODELS - 1) * binctx_size(l.binctx) + record_size() +
-           STRUCT_MODELS * binctx_size(l.structs / STRUCT_MODELS);
+    return FIXED_BYTES + ppm_table_size(l.ppm) + highctx_size(l.highctx) + word_size(l.word) +
+           match_size(l.ring_bits, l.match_bits) + (BINCTX_MODELS - 1) * binctx_size(l.binctx) +
+           structure_size(l.structs);
 }
 
 void mdc_engine_free(mdc_engine *e)
@@ -344,197 +351,74 @@ void mdc_engine_free(mdc_engine *e)
     tweedie_free(&e->tweedie);
     for (int k = 0; k < BINCTX_MODELS; k++)
         binctx_free(&e->binctx[k]);
-    for (int k = 0; k < STRUCT_MODELS; k++)
-        binctx_free(&e->sbin[k]);
-    record_free(&e->record);
+    structure_free(&e->structure);
     mixer_free(&e->mix_level);
     mixer_free(&e->mix_node);
+    settled_free(&e->settled);
     lean_free(&e->lean);
     apm_free(&e->final_apm);
-    apm_free(&e->settled_apm);
     free(e->cost);
     free(e);
 }
 
-/* Hash of up to four small values (bytes or RECORD_NONE, a column) as a
- * structure model's context; `kind` separates the models. */
-static MDC_INLINE uint64_t struct_ctx(uint64_t kind, uint64_t a, uint64_t b, uint64_t c)
-{
-    return mdc_mix64(((kind * 0x10000 + c) * 0x200 + b) * 0x200 + a + 0x5EC0000000000000ull);
-}
-
-/* Whether the data is binary with structure (a record period, machine
- * code, or sparse fields with few text bytes lately), where words mean
- * little. */
-static MDC_INLINE int binary_structure(const mdc_engine *e)
-{
-    return e->record.period || (e->mode & MDC_MODE_X86) ||
-           (e->mode & MDC_MODE_SPARSE && e->text_share < TEXT_SHARE_BINARY);
-}
-
 /* The context of binary context model k: orders 1, 2, 3, 5 and 8, and the
- * current word (between words, the last one). In a block of binary
- * structure the word's model takes one more structure context instead: the
- * byte above with the last byte and the byte above-left; in sparse or code
- * blocks, the bytes 3 and 4 back. */
-static uint64_t structure_word_ctx(const mdc_engine *e)
-{
-    uint64_t h = e->hist;
-    const record_model *r = &e->record;
-    return r->period ? struct_ctx(11, record_up(r, 1, 0), h & 255, record_up(r, 1, -1))
-                     : struct_ctx(11, h >> 16 & 255, h >> 24 & 255, 0);
-}
-
+ * current word (word_context). In a block of binary structure the word's
+ * model takes a structure context instead (structure_word_context). */
 static uint64_t binctx_hash(const mdc_engine *e, int k)
 {
     static const int order[BINCTX_MODELS - 1] = {1, 2, 3, 5, 8};
     if (k < BINCTX_MODELS - 1)
         return mdc_ctx_hash(e->hist, 0, order[k], 0xB1C0 + (uint64_t)k);
-    if (binary_structure(e))
-        return structure_word_ctx(e);
-    const word_model *w = &e->word;
-    return mdc_mix64(w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] +
-                     (uint64_t)w->in_word * 0x9E37 + 0xB1CF);
-}
-
-/* The structure models' contexts for the next byte, by the segment's mode:
- *   record: the byte above with the last byte; the column with the byte
- *           above; the three bytes above (left, above, right); above and
- *           two rows above;
- *   sparse: the byte 2 back; bytes 2-3 back; byte 4 back with the
- *           position modulo 4 (in x86 code: bytes 1 and 3 back); bytes 4
- *           and 8;
- *   both:   the first two of each.
- * `hist` holds the last 8 bytes, most recent lowest. */
-static void struct_hashes(mdc_engine *e)
-{
-    const record_model *r = &e->record;
-    uint64_t h = e->hist;
-    uint64_t ctx[2 * STRUCT_MODELS];
-    int n = 0;
-    if (e->mode & MDC_MODE_RECORD) {
-        uint32_t above = record_up(r, 1, 0);
-        ctx[n++] = struct_ctx(1, above, h & 255, 0);
-        ctx[n++] = struct_ctx(4, above, 0, r->column);
-        ctx[n++] = struct_ctx(2, record_up(r, 1, -1), above, record_up(r, 1, 1));
-        ctx[n++] = struct_ctx(3, above, record_up(r, 2, 0), 0);
-    }
-    if (e->mode & MDC_MODE_SPARSE) {
-        ctx[n++] = struct_ctx(5, h >> 8 & 255, 0, 0);
-        ctx[n++] = struct_ctx(6, h >> 8 & 0xFFFF, 0, 0);
-        /* in code, the last byte with the one 3 back (an opcode and its
-         * operand's start) in place of the byte 4 back */
-        if (e->mode & MDC_MODE_X86)
-            ctx[n++] = struct_ctx(9, h & 255, h >> 16 & 255, 0);
-        else /* with the position in a 32-bit field (from the stream's start) */
-            ctx[n++] = struct_ctx(7, h >> 24 & 255, 0, 1 + (r->pos & 3));
-        ctx[n++] = struct_ctx(8, h >> 24 & 255, h >> 56, 0);
-    }
-    if (n > STRUCT_MODELS) { /* both: the first two of each */
-        ctx[2] = ctx[4];
-        ctx[3] = ctx[5];
-        n = STRUCT_MODELS;
-    }
-    e->structs = n;
-    for (int k = 0; k < n; k++) {
-        e->sbin_next[k] = ctx[k];
-        binctx_prefetch(&e->sbin[k], ctx[k]);
-    }
-}
-
-int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages)
-{
-    if (mode & ~MDC_MODE_ALL || period > MDC_MAX_PERIOD)
-        return 0;
-    if (!(mode & MDC_MODE_RECORD) && period)
-        return 0;
-    return !(mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE)) ||
-           (stages & (MDC_STAGE_MIX | MDC_STAGE_LEAN));
+    if (structure_binary(&e->structure))
+        return structure_word_context(&e->structure, e->hist);
+    return mdc_mix64(word_context(&e->word) + 0xB1CF);
 }
 
 /* The lean model's next contexts (after a byte, or a new mode). */
 static MDC_INLINE void lean_contexts(mdc_engine *e)
 {
-    int structure = binary_structure(e);
-    lean_next(&e->lean, e->hist, structure, structure ? structure_word_ctx(e) : 0);
+    int structure = structure_binary(&e->structure);
+    lean_next(&e->lean, e->hist, structure,
+              structure ? structure_word_context(&e->structure, e->hist) : 0);
 }
 
 int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
 {
-    if (!mdc_mode_valid(mode, period, e->stages))
-        return -1;
-    e->mode = mode;
+    int rc = mdc_check_mode(mode, period, e->stages);
+    if (rc != MDC_OK)
+        return rc;
     if (e->stages & MDC_STAGE_MIX) {
-        record_set_period(&e->record, period);
-        struct_hashes(e);
+        structure_set_mode(&e->structure, mode, period, e->hist);
         for (int level = 0; level < 8; level++)
-            for (int k = e->structs; k < STRUCT_MODELS; k++)
-                e->mix_x[level][10 + k] = 0;
+            for (int k = structure_count(&e->structure); k < STRUCT_MODELS; k++)
+                e->mix_x[level][STRUCT_IN + k] = 0;
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
     }
     if (e->stages & MDC_STAGE_LEAN) {
-        record_set_period(&e->record, period);
-        struct_hashes(e);
-        for (int level = 0; level < 8; level++)
-            for (int k = e->structs; k < STRUCT_MODELS; k++)
-                e->lean.x[level][LEAN_STRUCT_IN + k] = 0;
+        structure_set_mode(&e->structure, mode, period, e->hist);
+        lean_structs(&e->lean, structure_count(&e->structure));
         lean_contexts(e); /* the word's model's, as the mode has it */
     }
-    return 0;
+    return MDC_OK;
 }
 
 /* Huge pages (alloc.h) pay from one input byte per 4 KiB page of budget:
  * each byte touches about twenty table lines at random, so by then nearly
  * every small page would be faulted in anyway, and huge pages save those
- * faults and the TLB misses of every later touch (CHANGELOG 0.8.0). Below
- * it (a few KiB at a large budget) most 2 MiB pages would be faulted in for
- * a few lines each. */
+ * faults and the TLB misses of every later touch. Below it (a few KiB at
+ * a large budget) most 2 MiB pages would be faulted in for a few lines
+ * each. */
 #define HUGE_PAGE_BUDGET_PER_BYTE 4096u
 /* Up to this budget the tables take huge pages whatever the input: a few
  * hundred bytes touch most of their 4 KiB pages already, and faulting the
  * whole budget in 2 MiB at a time is the cheaper way there. */
 #define HUGE_PAGE_SMALL_BUDGET_MIB 32u
 
-/* The lean model's tables (mdc_engine_new, MDC_STAGE_LEAN): no PPM, no
- * distribution. */
-static int lean_engine_init(mdc_engine *e, int huge)
+/* The full model's tables (the PPM pipeline). Returns nonzero if one
+ * cannot be had. */
+static int full_engine_init(mdc_engine *e, unsigned memory_mib, int huge)
 {
-    layout l = lean_layout_for(e->memory_mib, e->stages);
-    int fail = 0;
-    if (e->stages & MDC_STAGE_MATCH)
-        fail |= match_init(&e->match, l.ring_bits, l.match_bits, huge) != 0;
-    fail |= lean_init(&e->lean, l.binctx, huge) != 0;
-    fail |= record_init(&e->record) != 0;
-    for (int k = 0; k < STRUCT_MODELS; k++)
-        fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT, huge) != 0;
-    if (e->stages & MDC_STAGE_APM)
-        fail |= apm_init(&e->final_apm, FINAL_APM_CONTEXTS) != 0;
-    stretch_init(&e->stretch);
-    if (!fail)
-        lean_contexts(e);
-    return fail ? -1 : 0;
-}
-
-mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes)
-{
-    if (!mdc_params_valid(memory_mib, stages) || !budget_fits(memory_mib))
-        return NULL;
-    uint64_t budget = (uint64_t)memory_mib << 20;
-    int huge = memory_mib <= HUGE_PAGE_SMALL_BUDGET_MIB || expected_bytes == MDC_SIZE_UNKNOWN ||
-               expected_bytes >= budget / HUGE_PAGE_BUDGET_PER_BYTE;
-    mdc_engine *e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
-    e->memory_mib = memory_mib;
-    e->stages = stages;
-    coder_reset(&e->coder);
-    if (stages & MDC_STAGE_LEAN) {
-        if (lean_engine_init(e, huge) != 0) {
-            mdc_engine_free(e);
-            return NULL;
-        }
-        return e;
-    }
+    unsigned stages = e->stages;
     layout l = layout_for(memory_mib);
     int fail = ppm_init(&e->ppm, l.ppm, huge) != 0;
     if (stages & MDC_STAGE_MATCH)
@@ -550,16 +434,13 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expect
                              stages & MDC_STAGE_MIX ? TWEEDIE_MIXED_STEPS : TWD_STEPS) != 0;
     if (stages & MDC_STAGE_MIX) {
         for (int k = 0; k < BINCTX_MODELS; k++)
-            fail |= binctx_init(&e->binctx[k], k == 0 ? 256 * 17 * 64 : l.binctx,
+            fail |= binctx_init(&e->binctx[k], k == 0 ? BINCTX_O1_BYTES : l.binctx,
                                 binctx_limit[k], huge) != 0;
         fail |= mixer_init(&e->mix_level, LEVEL_SETS, MIX_LR) != 0;
         fail |= mixer_init(&e->mix_node, NODE_SETS, MIX_LR) != 0;
-        fail |= apm_init(&e->settled_apm, 256 * MATCH_STATES) != 0;
-        fail |= record_init(&e->record) != 0;
-        for (int k = 0; k < STRUCT_MODELS; k++)
-            fail |= binctx_init(&e->sbin[k], l.structs / STRUCT_MODELS, STRUCT_LIMIT, huge) != 0;
-        for (int i = 0; i < MATCH_ENTRIES; i++)
-            e->match_right[i] = 49152; /* 3/4 */
+        fail |= settled_init(&e->settled) != 0;
+        fail |= structure_init(&e->structure, l.structs, huge) != 0;
+        matchbit_init(&e->mbit);
     }
     if (stages & MDC_STAGE_APM)
         fail |= apm_init(&e->final_apm, FINAL_APM_CONTEXTS) != 0;
@@ -567,12 +448,54 @@ mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expect
     dist_init(&e->dist);
     for (int k = 0; k < BINCTX_MODELS; k++)
         e->binctx_next[k] = binctx_hash(e, k);
+    return fail;
+}
+
+/* The lean model's tables (MDC_STAGE_LEAN): no PPM, no distribution. */
+static int lean_engine_init(mdc_engine *e, unsigned memory_mib, int huge)
+{
+    layout l = lean_layout_for(memory_mib, e->stages);
+    int fail = 0;
+    if (e->stages & MDC_STAGE_MATCH)
+        fail |= match_init(&e->match, l.ring_bits, l.match_bits, huge) != 0;
+    fail |= lean_init(&e->lean, l.binctx, huge) != 0;
+    fail |= structure_init(&e->structure, l.structs, huge) != 0;
+    if (e->stages & MDC_STAGE_APM)
+        fail |= apm_init(&e->final_apm, FINAL_APM_CONTEXTS) != 0;
+    stretch_init(&e->stretch);
+    if (!fail)
+        lean_contexts(e);
+    return fail;
+}
+
+int mdc_engine_create(mdc_engine **out, unsigned memory_mib, unsigned stages,
+                      uint64_t expected_bytes)
+{
+    *out = NULL;
+    int rc = mdc_check_params(memory_mib, stages);
+    if (rc != MDC_OK)
+        return rc;
+    if (!budget_fits(memory_mib))
+        return MDC_ERR_ADDRESS_SPACE;
+    uint64_t budget = (uint64_t)memory_mib << 20;
+    int huge = memory_mib <= HUGE_PAGE_SMALL_BUDGET_MIB || expected_bytes == MDC_SIZE_UNKNOWN ||
+               expected_bytes >= budget / HUGE_PAGE_BUDGET_PER_BYTE;
+    mdc_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return MDC_ERR_OUT_OF_MEMORY;
+    e->stages = stages;
+    coder_reset(&e->coder);
+    int fail = stages & MDC_STAGE_LEAN ? lean_engine_init(e, memory_mib, huge)
+                                       : full_engine_init(e, memory_mib, huge);
     if (fail) {
         mdc_engine_free(e);
-        return NULL;
+        return MDC_ERR_OUT_OF_MEMORY;
     }
-    return e;
+    *out = e;
+    return MDC_OK;
 }
+
+/* --- the full model, per byte and per node ------------------------------------------ */
 
 /* PPM's confidence (128 + the context's count, 0 if none) in 4 buckets:
  * a count under 128 (or none), under 384, under 896, more. */
@@ -596,8 +519,8 @@ static MDC_INLINE uint32_t node_set(const mdc_engine *e, uint32_t node)
     return (node * MATCH_STATES + e->match_state) * NODE_CHOICES + e->node_sel;
 }
 
-/* Stages 1-4 and the calibrator's per-byte context: fills dist.
- * The weights come first, so that PPM spreads only the mass they leave it
+/* Stages 1-4 and the per-byte context of stages 5-7: fills dist. The
+ * weights come first, so that PPM spreads only the mass they leave it
  * (blend.h). */
 static void predict(mdc_engine *e)
 {
@@ -608,51 +531,50 @@ static void predict(mdc_engine *e)
     if (e->stages & MDC_STAGE_MIX) {
         for (int k = 0; k < BINCTX_MODELS; k++)
             binctx_begin(&e->binctx[k], e->binctx_next[k]);
-        for (int k = 0; k < e->structs; k++)
-            binctx_begin(&e->sbin[k], e->sbin_next[k]);
+        structure_begin(&e->structure, structure_count(&e->structure));
     }
 
     e->match_state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
         match_predict(&e->match);
-        if (e->match.predicted >= 0) {
-            w_match = blend_weight(e->match.confidence, MATCH_SCALE, MATCH_CAP);
-            e->match_state = match_state(&e->match);
-        }
+        int predicted = match_predicted(&e->match);
+        w_match = match_weight(&e->match);
+        e->match_state = match_state(&e->match);
+        matchbit_begin(&e->mbit, predicted, predicted >= 0 ? match_entry(&e->match) : -1);
     }
     if (e->stages & MDC_STAGE_WORD) {
         word_predict(&e->word);
-        if (e->word.pred && e->word.confidence >= MIN_CONF)
-            w_word = blend_weight(e->word.confidence, WORD_SCALE, WORD_CAP);
+        w_word = word_weight(&e->word);
     }
     if (e->stages & MDC_STAGE_HIGHCTX) {
         highctx_predict(&e->highctx, e->hist, avail);
-        if (e->highctx.pred && e->highctx.confidence >= MIN_CONF)
-            w_high = blend_weight(e->highctx.confidence, HIGHCTX_SCALE, HIGHCTX_CAP);
+        w_high = highctx_weight(&e->highctx);
     }
 
     /* The PPM share: (1 - w_match)(1 - w_word)(1 - w_high). */
     uint32_t keep = blend_keep(blend_keep(MDC_P_ONE - w_match, w_word), w_high);
     ppm_predict(&e->ppm, e->hist, avail, keep << (MDC_DIST_BITS - 16), dist);
     if (w_match)
-        blend_add_onehot(dist, e->match.predicted, blend_keep(blend_keep(w_match, w_word), w_high));
+        match_blend(&e->match, blend_keep(blend_keep(w_match, w_word), w_high), dist);
     if (w_word)
         word_blend(&e->word, blend_keep(w_word, w_high), dist);
     if (w_high)
-        blend_add_slot(dist, e->highctx.pred, w_high, NULL);
+        highctx_blend(&e->highctx, w_high, dist);
 
-    dist_finish(dist, e->ppm.o0_max);
+    dist_finish(dist, ppm_o0_max(&e->ppm));
+    int order = ppm_order(&e->ppm);
+    uint32_t confidence = ppm_confidence(&e->ppm);
     uint32_t cls = mdc_byte_class((uint32_t)(e->hist & 255));
-    e->level_sel = ((uint32_t)(e->ppm.order + 1) * CONF_BUCKETS + conf_bucket(e->ppm.confidence)) *
-                       BYTE_CLASSES + cls;
-    e->node_sel = (uint32_t)(e->ppm.confidence >= NODE_SURE_CONF) * BYTE_CLASSES + cls;
-    /* The mixers' weights are 1.4 MiB: this byte's level sets are asked for
-     * now, each node's children's sets one level ahead (mix_node). */
+    e->level_sel = ((uint32_t)(order + 1) * CONF_BUCKETS + conf_bucket(confidence)) * BYTE_CLASSES +
+                   cls;
+    e->node_sel = (uint32_t)(confidence >= NODE_SURE_CONF) * BYTE_CLASSES + cls;
+    /* The mixers' weights miss the cache: this byte's level sets are asked
+     * for now, each node's children's sets one level ahead (mix_node). */
     if (e->stages & MDC_STAGE_MIX)
         for (uint32_t level = 0; level < 8; level++)
             mixer_prefetch(&e->mix_level, level_set(e, level));
     if (e->stages & MDC_STAGE_TWEEDIE)
-        tweedie_begin(&e->tweedie, e->ppm.order, e->ppm.confidence, dist->max, dist->total);
+        tweedie_begin(&e->tweedie, order, confidence, dist_max(dist), dist_total(dist));
 }
 
 /* Walking the tree: the node being coded, its level and its mass. */
@@ -671,21 +593,12 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
     x[0] = stretch(st, calibrated);
     x[1] = stretch(st, blend);
     for (int k = 0; k < BINCTX_MODELS; k++)
-        x[2 + k] = stretch(st, binctx_p(&e->binctx[k], w->level, w->node));
-    x[8] = 256; /* bias */
-    /* inputs 10-13: the structure models in use (set_mode zeroes the rest) */
+        x[BINCTX_IN + k] = stretch(st, binctx_p(&e->binctx[k], w->level, w->node));
+    x[BIAS_IN] = 256;
+    /* the structure models in use (mdc_set_mode zeroes the others' inputs) */
     for (int k = 0; k < structs; k++)
-        x[10 + k] = stretch(st, binctx_p(&e->sbin[k], w->level, w->node));
-    /* The match model's expected bit, while its byte agrees with the path. */
-    x[9] = 0;
-    e->match_entry[w->level] = -1;
-    int predicted = e->match.predicted;
-    if (e->match_state && ((predicted | 256) >> (8 - w->level)) == w->node) {
-        int entry = match_entry(&e->match);
-        int32_t sure = stretch(st, e->match_right[entry]);
-        e->match_entry[w->level] = entry;
-        x[9] = (predicted >> (7 - w->level)) & 1 ? sure : -sure;
-    }
+        x[STRUCT_IN + k] = stretch(st, structure_p(&e->structure, k, w->level, w->node));
+    x[MATCH_IN] = matchbit_input(&e->mbit, st, w->level, w->node);
     int32_t by_level = mixer_mix(&e->mix_level, st, w->level, level_set(e, (uint32_t)w->level), x);
     int32_t by_node = mixer_mix(&e->mix_node, st, w->level, node_set(e, (uint32_t)w->node), x);
     if (w->level < 7) {
@@ -696,7 +609,7 @@ static MDC_INLINE uint32_t mix_node(mdc_engine *e, const tree_walk *w, uint32_t 
 }
 
 /* Stage 7, the final map, at the node (heap index) at `level`: p <- (p +
- * apm(p)) / 2, by node and previous byte. The map is 4.1 MiB: the
+ * apm(p)) / 2, by node and previous byte. The map misses the cache: the
  * children's knots are asked for a level ahead. */
 static MDC_INLINE uint32_t final_map(mdc_engine *e, int level, int node, uint32_t p)
 {
@@ -705,20 +618,6 @@ static MDC_INLINE uint32_t final_map(mdc_engine *e, int level, int node, uint32_
         apm_prefetch(&e->final_apm, ctx + (uint32_t)node);
     uint32_t refined = apm_p(&e->final_apm, &e->stretch, level, p, ctx);
     return clamp_p((p + refined + 1) / 2);
-}
-
-/* Whether the walk's node is settled (see SETTLED_BLEND); marks it so. */
-static MDC_INLINE int settled(mdc_engine *e, const tree_walk *w, uint32_t blend)
-{
-    int right = blend >= 32768;
-    if ((right ? MDC_P_ONE - blend : blend) >= SETTLED_BLEND)
-        return 0;
-    uint32_t agree = binctx_p(&e->binctx[SETTLED_MODEL], w->level, w->node);
-    if ((right ? MDC_P_ONE - agree : agree) >= SETTLED_AGREE)
-        return 0;
-    e->settled[w->level] = 1;
-    e->match_entry[w->level] = -1;
-    return 1;
 }
 
 /* The coded P(right) of the walk's node: the blend's own from its two
@@ -731,23 +630,19 @@ static MDC_INLINE uint32_t node_p(mdc_engine *e, tree_walk *w, int structs)
     MDC_ASSERT(left > 0 && left < w->mass);
     uint32_t blend = clamp_p((uint32_t)(((w->mass - left) << 16) / w->mass));
     uint32_t p = blend;
-    e->settled[w->level] = 0;
     if (e->stages & MDC_STAGE_MIX) {
         if (w->level == 3) {
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_prefetch_low(&e->binctx[k], w->node);
-            for (int k = 0; k < structs; k++)
-                binctx_prefetch_low(&e->sbin[k], w->node);
+            structure_prefetch_low(&e->structure, w->node, structs);
         }
         if (w->level == 4) {
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_low(&e->binctx[k], w->node & 15);
-            for (int k = 0; k < structs; k++)
-                binctx_low(&e->sbin[k], w->node & 15);
+            structure_low(&e->structure, w->node, structs);
         }
-        if (settled(e, w, blend))
-            return clamp_p(apm_p(&e->settled_apm, &e->stretch, w->level, blend,
-                                 (uint32_t)w->node * MATCH_STATES + e->match_state));
+        if (settled_test(&e->settled, &e->binctx[SETTLED_AGREE_MODEL], w->level, w->node, blend))
+            return settled_p(&e->settled, &e->stretch, w->level, w->node, e->match_state, blend);
     }
     if (e->stages & MDC_STAGE_TWEEDIE)
         p = tweedie_node(&e->tweedie, w->level, w->node, p);
@@ -771,17 +666,12 @@ static inline void account(mdc_engine *e, int bit, uint32_t p)
         e->ideal_bits += e->cost[bit ? p : 65536 - p];
 }
 
-/* Byte c joins the history (and the count of bytes and the share of text,
- * which both models keep). */
+/* Byte c joins the history, and the count of bytes (both models). */
 static MDC_INLINE void shift_in(mdc_engine *e, int c)
 {
     e->hist_hi = (e->hist_hi << 8) | (e->hist >> 56);
     e->hist = (e->hist << 8) | (uint64_t)c;
     e->nbytes += e->nbytes != UINT64_MAX; /* saturates (it only gives avail) */
-    /* a moving share of text bytes over about the last 256: each byte
-     * moves it 1/256 of the way to 65536 (text) or 0, and past neither:
-     * share + 256 - share / 256 <= 65536 for every share <= 65536 */
-    e->text_share += 256u * mdc_is_text(c) - (e->text_share >> 8);
 }
 
 /* Every stage learns the byte. The next byte's contexts are known first
@@ -809,12 +699,8 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
 
     for (int level = 0; level < 8; level++) {
         int bit = (c >> (7 - level)) & 1;
-        if (e->settled[level]) {
-            e->settled_nodes++;
-            apm_update(&e->settled_apm, level, bit);
-            binctx_update(&e->binctx[SETTLED_MODEL], level, bit);
+        if (settled_update(&e->settled, &e->binctx[SETTLED_AGREE_MODEL], level, bit))
             continue;
-        }
         if (e->stages & MDC_STAGE_APM)
             apm_update(&e->final_apm, level, bit);
         if (e->stages & MDC_STAGE_TWEEDIE)
@@ -824,11 +710,8 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
             mixer_update(&e->mix_node, level, bit, e->mix_x[level]);
             for (int k = 0; k < BINCTX_MODELS; k++)
                 binctx_update(&e->binctx[k], level, bit);
-            for (int k = 0; k < structs; k++)
-                binctx_update(&e->sbin[k], level, bit);
-            if (e->match_entry[level] >= 0)
-                match_right_learn(&e->match_right[e->match_entry[level]],
-                                  ((e->match.predicted >> (7 - level)) & 1) == bit);
+            structure_update(&e->structure, level, bit, structs);
+            matchbit_update(&e->mbit, level, bit);
         }
     }
     ppm_update(&e->ppm, hist, avail, c);
@@ -837,9 +720,7 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
         word_prefetch(&e->word);
     }
     if (e->stages & MDC_STAGE_MIX) {
-        record_update(&e->record, c);
-        if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
-            struct_hashes(e);
+        structure_next(&e->structure, c, e->hist);
         e->binctx_next[BINCTX_MODELS - 1] = binctx_hash(e, BINCTX_MODELS - 1);
         binctx_prefetch(&e->binctx[BINCTX_MODELS - 1], e->binctx_next[BINCTX_MODELS - 1]);
     }
@@ -847,18 +728,19 @@ static MDC_INLINE void update(mdc_engine *e, int c, int structs)
         highctx_update(&e->highctx, c);
 }
 
+/* --- the lean model, per byte and per node ------------------------------------------ */
+
 /* The lean model's byte (MDC_STAGE_LEAN): its start, a node's coded
  * P(1), and the learning of the byte. */
 static MDC_INLINE void lean_byte(mdc_engine *e, int structs)
 {
-    for (int k = 0; k < structs; k++)
-        binctx_begin(&e->sbin[k], e->sbin_next[k]);
+    structure_begin(&e->structure, structs);
     int predicted = -1, entry = -1;
     uint32_t state = 0;
     if (e->stages & MDC_STAGE_MATCH) {
         match_predict(&e->match);
-        if (e->match.predicted >= 0) {
-            predicted = e->match.predicted;
+        predicted = match_predicted(&e->match);
+        if (predicted >= 0) {
             entry = match_entry(&e->match);
             state = match_state(&e->match);
         }
@@ -868,7 +750,7 @@ static MDC_INLINE void lean_byte(mdc_engine *e, int structs)
 
 static MDC_INLINE uint32_t lean_node(mdc_engine *e, int level, int node, int structs)
 {
-    uint32_t p = lean_p(&e->lean, &e->stretch, level, node, e->sbin, structs);
+    uint32_t p = lean_p(&e->lean, &e->stretch, level, node, &e->structure, structs);
     return e->stages & MDC_STAGE_APM ? final_map(e, level, node, p) : p;
 }
 
@@ -879,21 +761,46 @@ static MDC_INLINE void lean_learn(mdc_engine *e, int c, int structs)
         match_update(&e->match, c);
         match_next(&e->match, e->hist, e->hist_hi);
     }
-    record_update(&e->record, c);
     /* the next byte's contexts first: their lines come in during the
      * updates (which use this byte's entries, kept apart) */
+    structure_next(&e->structure, c, e->hist);
     lean_word(&e->lean, (uint32_t)c);
     lean_contexts(e);
     for (int level = 0; level < 8; level++) {
         int bit = (c >> (7 - level)) & 1;
         if (e->stages & MDC_STAGE_APM)
             apm_update(&e->final_apm, level, bit);
-        lean_update(&e->lean, level, bit, e->sbin, structs);
+        lean_update(&e->lean, level, bit, &e->structure, structs);
     }
-    if (e->mode & (MDC_MODE_RECORD | MDC_MODE_SPARSE))
-        struct_hashes(e);
 }
 
+/* --- the coding loops --------------------------------------------------------------- */
+
+/* The coding loops take `structs`, the structure models in use, as an
+ * argument: each loop is compiled twice, once with the constant 0, which
+ * takes the structure models' loops out of the per-node path in mode 0. */
+static MDC_INLINE size_t encode_bytes(mdc_engine *e, const uint8_t *in, size_t in_len,
+                                      size_t *consumed, uint8_t *out, size_t out_cap, int structs)
+{
+    size_t i = 0, n = 0;
+    while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
+        int c = in[i++];
+        predict(e);
+        tree_walk w = {0, 1, dist_total(&e->dist), 0};
+        for (int level = 0; level < 8; level++) {
+            int bit = (c >> (7 - level)) & 1;
+            uint32_t p = node_p(e, &w, structs);
+            account(e, bit, p);
+            n += (size_t)coder_encode(&e->coder, bit, p, out + n);
+            node_next(&w, bit);
+        }
+        update(e, c, structs);
+    }
+    *consumed = i;
+    return n;
+}
+
+/* encode_bytes for the lean model. */
 static MDC_INLINE size_t encode_lean(mdc_engine *e, const uint8_t *in, size_t in_len,
                                      size_t *consumed, uint8_t *out, size_t out_cap, int structs)
 {
@@ -914,31 +821,6 @@ static MDC_INLINE size_t encode_lean(mdc_engine *e, const uint8_t *in, size_t in
     return n;
 }
 
-/* The coding loops take `structs`, the structure models in use, as an
- * argument: each loop is compiled twice, once with the constant 0, which
- * takes the structure models' loops out of the per-node path, so a segment
- * in mode 0 runs the code model 5 ran. */
-static MDC_INLINE size_t encode_bytes(mdc_engine *e, const uint8_t *in, size_t in_len,
-                                      size_t *consumed, uint8_t *out, size_t out_cap, int structs)
-{
-    size_t i = 0, n = 0;
-    while (i < in_len && out_cap - n >= MDC_MAX_BYTES_PER_BYTE) {
-        int c = in[i++];
-        predict(e);
-        tree_walk w = {0, 1, e->dist.total, 0};
-        for (int level = 0; level < 8; level++) {
-            int bit = (c >> (7 - level)) & 1;
-            uint32_t p = node_p(e, &w, structs);
-            account(e, bit, p);
-            n += (size_t)coder_encode(&e->coder, bit, p, out + n);
-            node_next(&w, bit);
-        }
-        update(e, c, structs);
-    }
-    *consumed = i;
-    return n;
-}
-
 /* Each model's coding loops are functions of their own, each cloned for
  * the vector width, so that neither model's code shapes how the other's is
  * compiled (inlined into one function, they slowed each other). */
@@ -946,16 +828,18 @@ MDC_VECTOR_CLONES MDC_NOINLINE static size_t encode_full(mdc_engine *e, const ui
                                                          size_t in_len, size_t *consumed,
                                                          uint8_t *out, size_t out_cap)
 {
-    return e->structs ? encode_bytes(e, in, in_len, consumed, out, out_cap, e->structs)
-                      : encode_bytes(e, in, in_len, consumed, out, out_cap, 0);
+    int structs = structure_count(&e->structure);
+    return structs ? encode_bytes(e, in, in_len, consumed, out, out_cap, structs)
+                   : encode_bytes(e, in, in_len, consumed, out, out_cap, 0);
 }
 
 MDC_VECTOR_CLONES MDC_NOINLINE static size_t encode_lean_model(mdc_engine *e, const uint8_t *in,
                                                                size_t in_len, size_t *consumed,
                                                                uint8_t *out, size_t out_cap)
 {
-    return e->structs ? encode_lean(e, in, in_len, consumed, out, out_cap, e->structs)
-                      : encode_lean(e, in, in_len, consumed, out, out_cap, 0);
+    int structs = structure_count(&e->structure);
+    return structs ? encode_lean(e, in, in_len, consumed, out, out_cap, structs)
+                   : encode_lean(e, in, in_len, consumed, out, out_cap, 0);
 }
 
 size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consumed,
@@ -972,31 +856,33 @@ size_t mdc_encode(mdc_engine *e, const uint8_t *in, size_t in_len, size_t *consu
 MDC_VECTOR_CLONES MDC_NOINLINE static void learn_lean(mdc_engine *e, const uint8_t *in,
                                                       size_t in_len)
 {
+    int structs = structure_count(&e->structure);
     for (size_t i = 0; i < in_len; i++) {
         int c = in[i];
-        lean_byte(e, e->structs);
+        lean_byte(e, structs);
         for (int level = 0, node = 1; level < 8; level++) {
             int bit = (c >> (7 - level)) & 1;
-            account(e, bit, lean_node(e, level, node, e->structs));
+            account(e, bit, lean_node(e, level, node, structs));
             node = 2 * node + bit;
         }
-        lean_learn(e, c, e->structs);
+        lean_learn(e, c, structs);
     }
 }
 
 MDC_VECTOR_CLONES MDC_NOINLINE static void learn_full(mdc_engine *e, const uint8_t *in,
                                                       size_t in_len)
 {
+    int structs = structure_count(&e->structure);
     for (size_t i = 0; i < in_len; i++) {
         int c = in[i];
         predict(e);
-        tree_walk w = {0, 1, e->dist.total, 0};
+        tree_walk w = {0, 1, dist_total(&e->dist), 0};
         for (int level = 0; level < 8; level++) {
             int bit = (c >> (7 - level)) & 1;
-            account(e, bit, node_p(e, &w, e->structs));
+            account(e, bit, node_p(e, &w, structs));
             node_next(&w, bit);
         }
-        update(e, c, e->structs);
+        update(e, c, structs);
     }
 }
 
@@ -1061,7 +947,7 @@ static MDC_INLINE size_t decode_bytes(mdc_engine *e, coder_input *src, int final
     size_t n = 0;
     while (decode_goes_on(e, src, final, n, out_cap)) {
         predict(e);
-        tree_walk w = {0, 1, e->dist.total, 0};
+        tree_walk w = {0, 1, dist_total(&e->dist), 0};
         for (int level = 0; level < 8; level++) {
             uint32_t p = node_p(e, &w, structs);
             int bit = coder_decode(&e->coder, p, src);
@@ -1103,16 +989,18 @@ static MDC_INLINE size_t decode_lean(mdc_engine *e, coder_input *src, int final,
 MDC_VECTOR_CLONES MDC_NOINLINE static size_t decode_full(mdc_engine *e, coder_input *src,
                                                          int final, uint8_t *out, size_t out_cap)
 {
-    return e->structs ? decode_bytes(e, src, final, out, out_cap, e->structs)
-                      : decode_bytes(e, src, final, out, out_cap, 0);
+    int structs = structure_count(&e->structure);
+    return structs ? decode_bytes(e, src, final, out, out_cap, structs)
+                   : decode_bytes(e, src, final, out, out_cap, 0);
 }
 
 MDC_VECTOR_CLONES MDC_NOINLINE static size_t decode_lean_model(mdc_engine *e, coder_input *src,
                                                                int final, uint8_t *out,
                                                                size_t out_cap)
 {
-    return e->structs ? decode_lean(e, src, final, out, out_cap, e->structs)
-                      : decode_lean(e, src, final, out, out_cap, 0);
+    int structs = structure_count(&e->structure);
+    return structs ? decode_lean(e, src, final, out, out_cap, structs)
+                   : decode_lean(e, src, final, out, out_cap, 0);
 }
 
 size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, size_t *consumed,
@@ -1139,22 +1027,26 @@ int mdc_decode_end(mdc_engine *e, size_t unread)
 {
     /* The encoder wrote 1..4 flush bytes where the decoder reads 4, so up to
      * 3 zero bytes past the end are expected, and no coded byte is left. */
-    int ok = e->remaining == 0 && unread == 0 && e->overrun <= 3 && !e->damaged;
+    int rc = e->damaged ? MDC_ERR_TRUNCATED
+             : e->remaining == 0 && unread == 0 && e->overrun <= 3 ? MDC_OK
+                                                                   : MDC_ERR_DAMAGED;
     mdc_decode_start(e, 0);
-    return ok ? 0 : -1;
+    return rc;
 }
+
+/* --- diagnostics -------------------------------------------------------------------- */
 
 int mdc_measure(mdc_engine *e)
 {
     if (e->cost)
-        return 0;
+        return MDC_OK;
     e->cost = malloc(65537 * sizeof(float));
     if (!e->cost)
-        return -1;
+        return MDC_ERR_OUT_OF_MEMORY;
     e->cost[0] = 16.0f;
     for (int p = 1; p <= 65536; p++)
         e->cost[p] = (float)-log2(p / 65536.0);
-    return 0;
+    return MDC_OK;
 }
 
 void mdc_get_stats(const mdc_engine *e, mdc_stats *s)
@@ -1162,7 +1054,7 @@ void mdc_get_stats(const mdc_engine *e, mdc_stats *s)
     memset(s, 0, sizeof(*s));
     s->bytes = e->nbytes;
     s->ideal_bits = e->ideal_bits;
-    s->settled_nodes = e->settled_nodes;
+    s->settled_nodes = settled_count(&e->settled);
     if (e->stages & MDC_STAGE_TWEEDIE)
         tweedie_stats(&e->tweedie, s->tweedie_mean_abs_delta, s->tweedie_observations);
 }

@@ -2,9 +2,11 @@
 
 #include <string.h>
 
-/* The order-1 model settles at a rate of 1/5.5, the others at 1/16.5
- * (binctx.h), as engine.c's binary context models do. */
-static const uint32_t lean_limit[LEAN_MODELS] = {4, 15, 15, 15, 15};
+/* The order-1 model settles fast, the others slowly (binctx.h), as
+ * engine.c's binary context models do, for the reason given there. */
+static const uint32_t lean_limit[LEAN_MODELS] = {BINCTX_FAST_LIMIT, BINCTX_MAX_LIMIT,
+                                                 BINCTX_MAX_LIMIT, BINCTX_MAX_LIMIT,
+                                                 BINCTX_MAX_LIMIT};
 /* The orders of models 0-3 (model 4 is the word's). */
 static const int lean_order[LEAN_MODELS - 1] = {1, 2, 3, 6};
 
@@ -17,10 +19,8 @@ int lean_init(lean_model *l, size_t bytes, int huge_pages)
         fail |= binctx_init(&l->ctx[k], k == 0 ? LEAN_O1_BYTES : bytes, lean_limit[k],
                             huge_pages) != 0;
     fail |= mixer_init(&l->mix, LEAN_SETS, LEAN_LR) != 0;
-    for (int i = 0; i < MATCH_ENTRIES; i++)
-        l->match_right[i] = 49152; /* 3/4 */
+    matchbit_init(&l->mbit);
     l->word = l->last_word = 0;
-    l->predicted = l->match_entry = -1;
     lean_next(l, 0, 0, 0);
     return fail ? -1 : 0;
 }
@@ -30,6 +30,13 @@ void lean_free(lean_model *l)
     for (int k = 0; k < LEAN_MODELS; k++)
         binctx_free(&l->ctx[k]);
     mixer_free(&l->mix);
+}
+
+void lean_structs(lean_model *l, int structs)
+{
+    for (int level = 0; level < 8; level++)
+        for (int k = structs; k < STRUCT_MODELS; k++)
+            l->x[level][LEAN_STRUCT_IN + k] = 0;
 }
 
 void lean_word(lean_model *l, uint32_t c)

@@ -9,17 +9,16 @@
  *     and the current word (letters, case folded; between words, the last
  *     word with the byte after it), inputs 0-4;
  *   - a bias (LEAN_BIAS);
- *   - the match model's expected bit (LEAN_MATCH_IN), as engine.c's node
- *     mixer takes it: +-stretch(P(the match's bit is right)), learnt per
- *     streak and confidence quarter, while the match's byte agrees with
- *     the path so far;
- *   - the structure models of the segment's mode (engine.c's, from
- *     LEAN_STRUCT_IN).
+ *   - the match model's next bit (LEAN_MATCH_IN, matchbit.h), as engine.c's
+ *     node mixers take it;
+ *   - the structure models of the segment's mode (structure.h, the
+ *     engine's, from LEAN_STRUCT_IN).
  * Its weight set is chosen by the node, the match state and the previous
  * byte's class (LEAN_SETS lines of 64 bytes: 512 KiB).
  *
  * The word's model follows the engine's choice (lean_next's `alt`): in a
- * block of binary structure it takes a structure context instead.
+ * block of binary structure it takes a structure context instead
+ * (structure_word_context).
  *
  * Scales: probabilities 16-bit (65536 = 1), stretched ones in 1/256
  * (squash.h), mixer weights 16.16 (mixer.h). No floating point.
@@ -32,13 +31,13 @@
 
 #include "binctx.h"
 #include "match.h"
+#include "matchbit.h"
 #include "mixer.h"
 #include "squash.h"
+#include "structure.h"
 
 #define LEAN_MODELS 5
-/* The order-1 model: 256 contexts x (1 + 16) nibble slots of 32 bytes, x2
- * for the pairs' slack: never crowded. */
-#define LEAN_O1_BYTES (256u * 17u * 64u)
+#define LEAN_O1_BYTES BINCTX_O1_BYTES /* the order-1 model's table */
 #define LEAN_CLASSES MDC_BYTE_CLASSES
 #define LEAN_SETS (256u * MATCH_STATES * LEAN_CLASSES)
 /* The mixer's inputs: the models from 0, then the bias, the match and
@@ -48,7 +47,8 @@
 #define LEAN_MATCH_IN 7
 #define LEAN_STRUCT_IN 8
 #define LEAN_LANES(structs) ((structs) ? MIX_LANES : MIX_HALF_LANES)
-_Static_assert(LEAN_MODELS <= LEAN_BIAS && LEAN_STRUCT_IN + 4 <= MIX_SEEN, "the inputs fit");
+_Static_assert(LEAN_MODELS <= LEAN_BIAS && LEAN_STRUCT_IN + STRUCT_MODELS <= MIX_SEEN,
+               "the inputs fit");
 
 typedef struct {
     binctx ctx[LEAN_MODELS];
@@ -56,15 +56,15 @@ typedef struct {
     uint64_t word, last_word;            /* hashes: the word under way (0: none), the last one */
     mixer mix;
     int32_t x[8][MIX_LANES];             /* per level: the mixer's inputs, zero past the used */
-    uint16_t match_right[MATCH_ENTRIES]; /* P(the match's bit is right), 16-bit */
-    int match_entry;                     /* this byte's entry, -1 if no match */
-    int match_level[8];                  /* per level: 1 if the match input was on */
-    int predicted;                       /* the match's byte, -1 if none */
+    matchbit mbit;                       /* the match's next bit */
     uint32_t sel;                        /* this byte's part of the mixer's set choice */
 } lean_model;
 
 int lean_init(lean_model *l, size_t bytes, int huge_pages);
 void lean_free(lean_model *l);
+/* The number of structure models in use from the next byte on (a new
+ * mode): the inputs of the others are zero. */
+void lean_structs(lean_model *l, int structs);
 
 static MDC_INLINE uint32_t lean_set(const lean_model *l, int node)
 {
@@ -79,8 +79,7 @@ static MDC_INLINE void lean_begin(lean_model *l, int predicted, int entry, uint3
 {
     for (int k = 0; k < LEAN_MODELS; k++)
         binctx_begin(&l->ctx[k], l->next[k]);
-    l->predicted = predicted;
-    l->match_entry = entry;
+    matchbit_begin(&l->mbit, predicted, entry);
     l->sel = state * LEAN_CLASSES + mdc_byte_class(last);
     for (int node = 1; node < 4; node++)
         mixer_prefetch(&l->mix, lean_set(l, node));
@@ -88,20 +87,19 @@ static MDC_INLINE void lean_begin(lean_model *l, int predicted, int entry, uint3
 
 
 /* The mixed P(1) (16-bit) of the node (heap index) at `level`, given the
- * `structs` structure models `sbin` (begun for this byte by the engine). */
+ * `structs` structure models in use of `sm` (begun for this byte by the
+ * engine). */
 static MDC_INLINE uint32_t lean_p(lean_model *l, const stretch_table *st, int level, int node,
-                              binctx *sbin, int structs)
+                                  structure_model *sm, int structs)
 {
     if (level == 3) {
         for (int k = 0; k < LEAN_MODELS; k++)
             binctx_prefetch_low(&l->ctx[k], node);
-        for (int k = 0; k < structs; k++)
-            binctx_prefetch_low(&sbin[k], node);
+        structure_prefetch_low(sm, node, structs);
     } else if (level == 4) {
         for (int k = 0; k < LEAN_MODELS; k++)
             binctx_low(&l->ctx[k], node & 15);
-        for (int k = 0; k < structs; k++)
-            binctx_low(&sbin[k], node & 15);
+        structure_low(sm, node, structs);
     }
     int32_t *x = l->x[level];
     uint32_t set = lean_set(l, node);
@@ -113,40 +111,35 @@ static MDC_INLINE uint32_t lean_p(lean_model *l, const stretch_table *st, int le
         dot += mixer_term(x[k], w[k]);
     }
     for (int k = 0; k < structs; k++) {
-        x[LEAN_STRUCT_IN + k] = stretch(st, binctx_p(&sbin[k], level, node));
+        x[LEAN_STRUCT_IN + k] = stretch(st, structure_p(sm, k, level, node));
         dot += mixer_term(x[LEAN_STRUCT_IN + k], w[LEAN_STRUCT_IN + k]);
     }
-    x[LEAN_MATCH_IN] = 0;
-    l->match_level[level] = 0;
-    if (l->predicted >= 0 && ((l->predicted | 256) >> (8 - level)) == node) {
-        int32_t sure = stretch(st, l->match_right[l->match_entry]);
-        l->match_level[level] = 1;
-        x[LEAN_MATCH_IN] = (l->predicted >> (7 - level)) & 1 ? sure : -sure;
-        dot += mixer_term(x[LEAN_MATCH_IN], w[LEAN_MATCH_IN]);
-    }
+    int32_t xm = matchbit_input(&l->mbit, st, level, node);
+    x[LEAN_MATCH_IN] = xm;
+    if (xm) /* a zero input's term is exactly 0 (mixer_term): left out */
+        dot += mixer_term(xm, w[LEAN_MATCH_IN]);
     mixer_end(&l->mix, st, level, set, dot);
     return l->mix.p[level];
 }
 
 /* Learn the bit coded at `level` (after lean_p there). */
-static MDC_INLINE void lean_update(lean_model *l, int level, int bit, binctx *sbin, int structs)
+static MDC_INLINE void lean_update(lean_model *l, int level, int bit, structure_model *sm,
+                                   int structs)
 {
     mixer_update_lanes(&l->mix, level, bit, l->x[level], LEAN_LANES(structs));
     for (int k = 0; k < LEAN_MODELS; k++)
         binctx_update(&l->ctx[k], level, bit);
-    for (int k = 0; k < structs; k++)
-        binctx_update(&sbin[k], level, bit);
-    if (l->match_level[level])
-        match_right_learn(&l->match_right[l->match_entry],
-                          ((l->predicted >> (7 - level)) & 1) == bit);
+    structure_update(sm, level, bit, structs);
+    matchbit_update(&l->mbit, level, bit);
 }
 
 /* After byte c: follow the word. */
 void lean_word(lean_model *l, uint32_t c);
 /* The next byte's contexts (`hist`: the last 8 bytes, most recent
  * lowest), with their lines asked for. With `structure` set the word's
- * model takes the context `alt` instead (engine.c). Depends on nothing
- * else, so it may be called again when a new mode changes `structure`. */
+ * model takes the context `alt` instead (structure_word_context). Depends
+ * on nothing else, so it may be called again when a new mode changes
+ * `structure`. */
 void lean_next(lean_model *l, uint64_t hist, int structure, uint64_t alt);
 
 #endif

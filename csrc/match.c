@@ -62,9 +62,7 @@ void match_next(match_model *m, uint64_t hist, uint64_t hist_hi)
 {
     for (int i = 0; i < MATCH_LENGTHS; i++) {
         m->slot[i] = slot_of(m, hist, hist_hi, i);
-#if defined(__GNUC__) || defined(__clang__)
-        __builtin_prefetch(&m->table[i][m->slot[i]]);
-#endif
+        MDC_PREFETCH(&m->table[i][m->slot[i]]);
     }
 }
 

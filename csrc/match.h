@@ -12,7 +12,9 @@
  * decays (x 0.99 once past 500 observations) and the current streak:
  *   new match:    min(rate * L / 6, rate * 0.9)
  *   continuing:   min(rate * (0.65 + 0.04 * streak), 0.96)
- * Blend weight w = min(0.85 conf, 0.95).
+ * Its blend weight (blend.h) is set by MATCH_BLEND_SCALE and MATCH_BLEND_CAP.
+ * The mixers also take its next bit while its byte agrees with the path
+ * (matchbit.h).
  *
  * Memory: a history ring of 2^ring_bits bytes and five tables of
  * 2^table_bits uint32 positions (the ring and tables come from alloc.h).
@@ -32,14 +34,18 @@
  * 4 GiB long): defined, the same on both sides, and kept, since
  * saturating it would change the coded bytes of such streams; the match
  * then goes on with the confidence of a new one, which grows back within
- * a few dozen bytes (as do engine.c's match state and entry).
+ * a few dozen bytes (as do its state and entry, below).
  */
 #ifndef MDC_MATCH_H
 #define MDC_MATCH_H
 
+#include "blend.h"
 #include "common.h"
 
 #define MATCH_LENGTHS 5
+/* The blend weight: min(MATCH_BLEND_SCALE % of the confidence, MATCH_BLEND_CAP). */
+#define MATCH_BLEND_SCALE 85
+#define MATCH_BLEND_CAP 62259 /* 0.95 */
 
 typedef struct {
     uint8_t *ring;
@@ -72,6 +78,24 @@ void match_next(match_model *m, uint64_t hist, uint64_t hist_hi);
 void match_predict(match_model *m);
 void match_update(match_model *m, int byte);
 
+/* This byte's prediction (after match_predict): the byte, -1 if none. */
+static inline int match_predicted(const match_model *m)
+{
+    return m->predicted;
+}
+
+/* Its blend weight, 16-bit (0 without a prediction: its confidence is 0). */
+static inline uint32_t match_weight(const match_model *m)
+{
+    return blend_weight(m->confidence, MATCH_BLEND_SCALE, MATCH_BLEND_CAP);
+}
+
+/* dist += weight * onehot(the predicted byte), with a prediction. */
+static inline void match_blend(const match_model *m, uint32_t weight, mdc_dist *dist)
+{
+    blend_add_onehot(dist, m->predicted, weight);
+}
+
 /* What the mixers make of a prediction (after match_predict). Its state
  * chooses weight sets: 0 none, 1-3 a streak under 8, under 32, longer. */
 #define MATCH_STATES 4
@@ -81,18 +105,11 @@ static inline uint32_t match_state(const match_model *m)
 }
 
 /* Its entry among MATCH_ENTRIES learned probabilities that its bits are
- * right: the streak (0..15) by the confidence's quarter. */
+ * right (matchbit.h): the streak (0..15) by the confidence's quarter. */
 #define MATCH_ENTRIES 64
 static inline int match_entry(const match_model *m)
 {
     return (int)(m->streak < 15 ? m->streak : 15) * 4 + (int)(m->confidence >> 14);
-}
-
-/* Learn such a probability (16-bit): 1/64 of the way to whether the
- * predicted bit was right. */
-static inline void match_right_learn(uint16_t *q, int right)
-{
-    *q = (uint16_t)(*q + ((right ? 65535 : 0) - (int32_t)*q) / 64);
 }
 
 #endif

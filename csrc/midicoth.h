@@ -17,6 +17,10 @@
  * Everything is plain C99, no globals: engines are independent and may run
  * on different threads. Output depends only on the input bytes, the
  * parameters and MDC_MODEL_VERSION — not on compiler, flags or CPU.
+ *
+ * Every call that can fail returns an error code (below): 0 for success,
+ * a distinct negative code for each cause. Each rule on the parameters is
+ * written once, here in the core; a binding maps the codes to its errors.
  */
 #ifndef MIDICOTH_H
 #define MIDICOTH_H
@@ -45,7 +49,7 @@
 /* The full model (every stage of the PPM pipeline): the default. */
 #define MDC_ALL_STAGES 63u
 /* Every stage bit the engine knows; which combinations are valid is
- * mdc_params_valid's to say. */
+ * mdc_check_params's to say. */
 #define MDC_KNOWN_STAGES 127u
 
 /* A segment's mode: the structure models on for it, chosen per block by
@@ -69,43 +73,69 @@
 #define MDC_MAX_BYTES_PER_BYTE 32u
 #define MDC_MAX_FLUSH_BYTES 4u
 
+/* The error codes, one per cause; mdc_error_message names each. */
+enum {
+    MDC_OK = 0,
+    MDC_ERR_BUDGET = -1,        /* the memory budget is not one of the valid ones */
+    MDC_ERR_STAGES = -2,        /* the engine takes no such stage set */
+    MDC_ERR_MODE = -3,          /* mode bits outside MDC_MODE_ALL */
+    MDC_ERR_PERIOD = -4,        /* a period past MDC_MAX_PERIOD, or one without record mode */
+    MDC_ERR_MODE_STAGES = -5,   /* record or sparse mode without the mixer or the lean model */
+    MDC_ERR_ADDRESS_SPACE = -6, /* a budget beyond this platform's address space */
+    MDC_ERR_OUT_OF_MEMORY = -7, /* an allocation failed */
+    MDC_ERR_TRUNCATED = -8,     /* decoding read past what any encoder writes */
+    MDC_ERR_DAMAGED = -9        /* the coded bytes are not those the encoder wrote */
+};
+
+/* A one-line English message for an error code (a static string, no values
+ * in it); "unknown error code" for a code not above. */
+const char *mdc_error_message(int code);
+
 typedef struct mdc_engine mdc_engine;
 
-/* 1 if the parameters are valid: a budget that is a power of two in
- * [MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB], and stages that are either a
- * subset of MDC_ALL_STAGES (the PPM pipeline) or MDC_STAGE_LEAN with any
- * of MDC_STAGE_MATCH and MDC_STAGE_APM. */
-int mdc_params_valid(unsigned memory_mib, unsigned stages);
-/* Bytes of model state an engine with this budget allocates (<= the budget;
- * SIZE_MAX where this platform cannot address the budget): the full model's,
- * which every stage set's is at most. */
+/* Whether an engine takes these parameters: MDC_OK, MDC_ERR_BUDGET unless
+ * the budget is a power of two in [MDC_MIN_MEMORY_MIB, MDC_MAX_MEMORY_MIB],
+ * else MDC_ERR_STAGES unless the stages are a subset of MDC_ALL_STAGES (the
+ * PPM pipeline) or MDC_STAGE_LEAN with any of MDC_STAGE_MATCH and
+ * MDC_STAGE_APM. The same on every platform: whether this one can address
+ * the budget is mdc_engine_create's to say. */
+int mdc_check_params(unsigned memory_mib, unsigned stages);
+/* Bytes of the budget an engine takes (at most the budget; SIZE_MAX where
+ * this platform cannot address it): its tables, and the fixed part as the
+ * budget reserves it, a little more than that part takes on any platform.
+ * The full model's: every stage set's is at most that. */
 size_t mdc_engine_bytes(unsigned memory_mib);
 
 /* The input size an engine is made for, when it is not known. */
 #define MDC_SIZE_UNKNOWN UINT64_MAX
 
-/* NULL on invalid parameters or when memory is short. `expected_bytes`, the
- * bytes the engine will likely model (MDC_SIZE_UNKNOWN if not known), does
- * not change a coded bit: it only decides how the tables are paged in. An
- * engine of more than 32 MiB made for fewer bytes than one per 4 KiB of budget
- * keeps base pages, so that the memory it touches grows with the bytes it
- * sees (tens of KiB per byte at first) instead of 2 MiB per touch; larger
- * inputs and small budgets get huge pages, which cost fewer page faults
- * and TLB misses once most of the tables are touched. */
-mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes);
+/* Make an engine into *out: MDC_OK, or (with *out NULL) mdc_check_params's
+ * code, MDC_ERR_ADDRESS_SPACE, or MDC_ERR_OUT_OF_MEMORY. `expected_bytes`,
+ * the bytes the engine will likely model (MDC_SIZE_UNKNOWN if not known),
+ * does not change a coded bit: it only decides how the tables are paged
+ * in. An engine of more than 32 MiB made for fewer bytes than one per 4 KiB
+ * of budget keeps base pages, so that the memory it touches grows with the
+ * bytes it sees (tens of KiB per byte at first) instead of 2 MiB per touch;
+ * larger inputs and small budgets get huge pages, which cost fewer page
+ * faults and TLB misses once most of the tables are touched. */
+int mdc_engine_create(mdc_engine **out, unsigned memory_mib, unsigned stages,
+                      uint64_t expected_bytes);
 void mdc_engine_free(mdc_engine *e);
 
-/* 1 if the mode and period are valid for an engine of these stages. */
-int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages);
+/* Whether the mode and period are valid for an engine of these stages:
+ * MDC_OK, MDC_ERR_MODE, MDC_ERR_PERIOD or MDC_ERR_MODE_STAGES (checked in
+ * that order). */
+int mdc_check_mode(unsigned mode, unsigned period, unsigned stages);
 /* Set the mode of the segment about to start (both sides identically,
  * before its first byte); it stays until set again. Mode 0 (the start)
- * codes as model 5. -1 if the mode is not valid for the engine. */
+ * codes as model 5. MDC_OK, or mdc_check_mode's code for the engine's
+ * stages (and nothing changes). */
 int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period);
 
 /* Look at one block and choose its mode (a subset of `allowed` valid for
  * `stages`) and record period. Reads the block a few times (its first
  * 2^30 bytes at most: a longer block is judged by its start); allocates
- * about 384 KiB, returns -1 if that fails. */
+ * about 384 KiB: MDC_OK, or MDC_ERR_OUT_OF_MEMORY if that fails. */
 int mdc_analyse(const uint8_t *in, size_t len, unsigned stages, unsigned allowed,
                 unsigned *mode, unsigned *period);
 
@@ -141,11 +171,12 @@ size_t mdc_decode(mdc_engine *e, const uint8_t *in, size_t in_len, int final, si
 /* Bytes of the segment still to decode. */
 uint64_t mdc_decode_remaining(const mdc_engine *e);
 /* 1 once the decoder has read further past the segment's end than any
- * encoder's flush allows: the coded bytes are damaged; mdc_decode then
- * returns no more bytes and mdc_decode_end fails. */
+ * encoder's flush allows: the coded bytes are damaged (MDC_ERR_TRUNCATED);
+ * mdc_decode then returns no more bytes and mdc_decode_end fails. */
 int mdc_decode_damaged(const mdc_engine *e);
 /* After the last byte of a segment, given `unread` coded bytes not consumed:
- * 0 if the coded bytes were exactly those the encoder wrote, -1 if not. */
+ * MDC_OK if the coded bytes were exactly those the encoder wrote, else
+ * MDC_ERR_TRUNCATED (mdc_decode_damaged) or MDC_ERR_DAMAGED. */
 int mdc_decode_end(mdc_engine *e, size_t unread);
 
 /* Diagnostics, off the coding path. */
@@ -154,9 +185,10 @@ typedef struct {
     double ideal_bits;           /* sum of -log2 P(coded bit), if measuring */
     double tweedie_mean_abs_delta[3][8]; /* per step and confidence bin */
     double tweedie_observations[3][8];
-    uint64_t settled_nodes;              /* nodes that took the short path (engine.c) */
+    uint64_t settled_nodes;              /* nodes that took the short path (settled.h) */
 } mdc_stats;
-/* Turn on the ideal-cost measure (costs a table look-up per bit). */
+/* Turn on the ideal-cost measure (costs a table look-up per bit): MDC_OK,
+ * or MDC_ERR_OUT_OF_MEMORY. */
 int mdc_measure(mdc_engine *e);
 void mdc_get_stats(const mdc_engine *e, mdc_stats *s);
 

@@ -1,15 +1,18 @@
 /*
- * mixer — gated logistic mixing at each tree node (stage 6).
+ * mixer — gated logistic mixing at each tree node (stage 6, and the lean
+ * model's mixer).
  *
- * Combines MIX_INPUTS stretched probabilities x_i (units of 1/256, within
- * +-2047) with one weight vector of several, chosen by a small context:
+ * Combines up to MIX_SEEN stretched probabilities x_i (units of 1/256,
+ * within +-2047) with one weight vector of several, chosen by a small
+ * context:
  *   s = sum_i w_i x_i,   p = squash(s),   weights 16.16 fixed point;
  * once the bit y is known, w_i += lr * x_i * (y - p), a step down the
  * gradient of the coding cost (lr 16.16, y - p 16-bit). The rate is lr plus a boost
  * of MIX_BOOST * MIX_HALF / (MIX_HALF + n) after n updates of the set, so a
  * new set learns fast; it is refreshed every MIX_RATE_EVERY updates, which
  * keeps a division out of the per-bit path. Weights start at 1/8 on the
- * first 8 inputs, 0 on the rest (bias, match).
+ * first 8 inputs, 0 on the rest (the bias, the match's bit, the structure
+ * models).
  *
  * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set
  * is one 64-byte line and both loops are whole vectors of 32-bit lanes. The
@@ -32,14 +35,12 @@
 
 #include "squash.h"
 
-#define MIX_INPUTS 10
 #define MIX_LANES 16
 #define MIX_WMAX ((1 << 19) - 1)
 #define MIX_RATE_EVERY 16
 #define MIX_SEEN 14 /* lane of the set's updates so far (saturating at MIX_SEEN_MAX) */
 #define MIX_RATE 15 /* lane of its current rate, 16.16 (< 2^19) */
-_Static_assert(MIX_INPUTS <= MIX_SEEN && MIX_SEEN < MIX_RATE && MIX_RATE < MIX_LANES,
-               "the counters sit where the inputs are zero");
+_Static_assert(MIX_SEEN < MIX_RATE && MIX_RATE < MIX_LANES, "the counters sit past the inputs");
 /* Where the count stops: past 2^28 updates the rate is lr alone
  * (mixer_rate), so it makes no difference; 2^30 - 1 leaves the update's
  * loop room to add its 2^14 to the lane without overflow, and, not being
@@ -60,19 +61,15 @@ void mixer_free(mixer *m);
 int32_t mixer_rate(const mixer *m, uint32_t n);
 
 /* Ask for the weights of `set` (one line) ahead of mixer_mix. */
-static inline void mixer_prefetch(const mixer *m, uint32_t set)
+static MDC_INLINE void mixer_prefetch(const mixer *m, uint32_t set)
 {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(m->w + (size_t)set * MIX_LANES);
-#else
-    (void)m;
-    (void)set;
-#endif
+    MDC_PREFETCH(m->w + (size_t)set * MIX_LANES);
 }
 
-/* Mix the MIX_LANES inputs `x` (zero past MIX_INPUTS) with weight set `set`
- * for the node at `level`: returns the stretched output (1/256, within
- * +-2047) and keeps its 16-bit squash for the update. */
+/* Mix the MIX_LANES inputs `x` (zero in the counters' lanes and where a
+ * model is not in use) with weight set `set` for the node at `level`:
+ * returns the stretched output (1/256, within +-2047) and keeps its 16-bit
+ * squash for the update. */
 static MDC_INLINE int32_t mixer_mix(mixer *m, const stretch_table *st, int level, uint32_t set,
                                     const int32_t *x)
 {

@@ -60,17 +60,40 @@ typedef struct {
     uint32_t confidence;        /* 128 + count of that context (< 2^24 + 128); 0 if none */
 } ppm_model;
 
+/* Order 1's rows, which ppm_init allocates besides its hashed table. */
+#define PPM_O1_BYTES (256 * sizeof(ppm_row))
+
 int ppm_init(ppm_model *m, size_t table_bytes, int huge_pages);
 void ppm_free(ppm_model *m);
-/* The memory ppm_init allocates: order 1's rows and the hashed table (the
- * model itself is the caller's). */
-size_t ppm_size(size_t table_bytes);
+/* The memory ppm_init allocates for the hashed table of orders 2-4
+ * (`table_bytes` rounded down to whole buckets); order 1's rows
+ * (PPM_O1_BYTES) come on top, and the model itself is the caller's. */
+size_t ppm_table_size(size_t table_bytes);
 
 void ppm_prefetch(ppm_model *m, uint64_t hist, int avail);
-/* Start dist with PPM's share `mass` (at most 2^24, the old scale: dist.h
- * multiplies by 2^DIST_FRAC). `hist` holds the last bytes (most recent
+/* Start dist with PPM's share `mass` (at most 2^MDC_DIST_BITS; dist.h's
+ * units are 2^DIST_FRAC finer). `hist` holds the last bytes (most recent
  * lowest), `avail` how many exist (up to 8). */
 void ppm_predict(ppm_model *m, uint64_t hist, int avail, uint32_t mass, mdc_dist *dist);
 void ppm_update(ppm_model *m, uint64_t hist, int avail, int byte);
+
+/* After ppm_predict: the highest order that predicted (-1 if none), and
+ * its confidence (128 + that context's count, 0 if none). */
+static inline int ppm_order(const ppm_model *m)
+{
+    return m->order;
+}
+
+static inline uint32_t ppm_confidence(const ppm_model *m)
+{
+    return m->confidence;
+}
+
+/* Order 0's largest count, which bounds the mass of a byte without an
+ * entry (dist_finish). */
+static inline uint32_t ppm_o0_max(const ppm_model *m)
+{
+    return m->o0_max;
+}
 
 #endif

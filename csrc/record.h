@@ -5,13 +5,14 @@
  * records of a binary file) or line by line (columnar or sorted text) is
  * predicted best by the bytes one row up, not by the last few bytes. This
  * component keeps the recent bytes and the current line's and previous
- * line's starts, and tells the engine, for the next byte:
+ * line's starts, and tells the structure models (structure.h), for the
+ * next byte:
  *   - with a period P (a block's record mode): the column (position mod P)
  *     and the bytes one and two rows up (P and 2P back) and beside them;
  *   - by lines (no period): the column since the last newline and the
  *     previous line's byte at that column (a sentinel past its end).
- * It holds no model of its own: the engine hashes these into contexts of
- * binary context models (binctx.h) for the mixer. It follows every byte
+ * It holds no model of its own: structure.c hashes these into contexts of
+ * binary context models (binctx.h) for the mixers. It follows every byte
  * whatever the block's mode, so that a block that turns record mode on
  * sees the rows that came before it.
  *
@@ -75,6 +76,23 @@ static inline uint32_t record_up(const record_model *r, uint32_t rows, int dx)
     if (rows != 1 || at < 0 || (uint64_t)at >= prev_len)
         return RECORD_NONE;
     return record_back(r, r->pos - r->prev_start - (uint64_t)at);
+}
+
+/* The period (0: by lines), the next byte's column, and its position
+ * (bytes seen). */
+static inline uint32_t record_period(const record_model *r)
+{
+    return r->period;
+}
+
+static inline uint32_t record_column(const record_model *r)
+{
+    return r->column;
+}
+
+static inline uint64_t record_position(const record_model *r)
+{
+    return r->pos;
 }
 
 static inline void record_update(record_model *r, int byte)

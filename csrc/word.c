@@ -123,7 +123,8 @@ static void add_word(word_model *w)
 
 void word_update(word_model *w, int byte)
 {
-    if (w->pred && w->confidence > 655) { /* 0.01 */
+    /* predictions above BLEND_MIN_CONF count */
+    if (w->pred && w->confidence > BLEND_MIN_CONF) {
         w->attempts += 256;
         if (was_hit(w, byte))
             w->hits += 256;

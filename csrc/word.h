@@ -24,16 +24,21 @@
  * Between words it predicts from the bigram slot, with confidence
  *   min(total / 5, 1) * 0.3 * hit rate.
  * The hit rate counts predictions that gave the true byte more than 0.05 and
- * decays like the match model's. Blend weight w = min(0.35 conf, 0.45).
+ * decays like the match model's. Its blend weight (blend.h) is set by
+ * WORD_BLEND_SCALE and WORD_BLEND_CAP; below BLEND_MIN_CONF it abstains.
  * All confidences are 16-bit.
  */
 #ifndef MDC_WORD_H
 #define MDC_WORD_H
 
+#include "blend.h"
 #include "ctxtab.h"
 #include "dist.h"
 
 #define WORD_MAX_LEN 64
+/* The blend weight: min(WORD_BLEND_SCALE % of the confidence, WORD_BLEND_CAP). */
+#define WORD_BLEND_SCALE 35
+#define WORD_BLEND_CAP 29491 /* 0.45 */
 
 typedef struct {
     ctxtab tab;
@@ -57,10 +62,27 @@ size_t word_size(size_t table_bytes); /* what init allocates */
 
 /* Sets w->pred and w->confidence (0 when it has nothing to say). */
 void word_predict(word_model *w);
+/* Its blend weight, 16-bit: 0 when it abstains. */
+static inline uint32_t word_weight(const word_model *w)
+{
+    /* no prediction has confidence 0, below BLEND_MIN_CONF */
+    return w->confidence >= BLEND_MIN_CONF
+               ? blend_weight(w->confidence, WORD_BLEND_SCALE, WORD_BLEND_CAP)
+               : 0;
+}
 /* dist += weight * q (blend.h). */
 void word_blend(const word_model *w, uint32_t weight, mdc_dist *dist);
 /* Ask for the slot the next word_predict reads. */
 void word_prefetch(const word_model *w);
 void word_update(word_model *w, int byte);
+
+/* The word under way as another model's context: the hash of its prefix
+ * so far (of WORD_MAX_LEN characters at most), and whether a word is under
+ * way. Between words the prefix is the empty one (0 before the first
+ * word), so the bytes between words share one context. */
+static inline uint64_t word_context(const word_model *w)
+{
+    return w->prefix[w->len < WORD_MAX_LEN ? w->len : WORD_MAX_LEN] + (uint64_t)w->in_word * 0x9E37;
+}
 
 #endif

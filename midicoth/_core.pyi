@@ -5,6 +5,11 @@ The core knows nothing of containers: an Encoder turns bytes into coder
 one segment to the next (a "solid" stream); each segment has its own
 arithmetic-coder start and end, so the container can frame it with sizes
 and a checksum. Both sides must be built with the same parameters.
+
+Every rule on the parameters is the core's (csrc/midicoth.h), stated once
+there; its refusals come here as exceptions: ValueError for a parameter or
+damaged data, MemoryError when memory is short, each with the core's
+message for the cause and, for a parameter, the offending value appended.
 """
 
 from typing import TypeAlias
@@ -33,13 +38,30 @@ MODE_X86: int  # block mode: x86 CALL/JMP targets made absolute (x86_encode)
 MODE_ALL: int
 MAX_PERIOD: int  # the largest record period
 
+def check_params(memory_mib: int, stages: int) -> None:
+    """Raise ValueError unless an engine takes this memory budget (MiB) and
+    stage set; the message is the core's for the cause, with the value
+    appended (e.g. "memory budget is not a power of two from 16 to 4096 MiB:
+    48"). Ints that are negative or wider than 32 bits are refused alike."""
+
+def check_mode(mode: int, period: int, stages: int) -> None:
+    """Raise ValueError unless a block may be coded in `mode` with record
+    `period` (0: by lines, or no record mode) by an engine of these stages;
+    the message as check_params's."""
+
+def memory_valid(memory_mib: int) -> bool:
+    """True if the engine takes this memory budget (check_params's rule)."""
+
+def stages_valid(stages: int) -> bool:
+    """True if the engine takes this stage set: a subset of ALL_STAGES, or
+    STAGE_LEAN with any of STAGE_MATCH and STAGE_APM (check_params's rule)."""
+
 def mode_valid(mode: int, period: int, stages: int) -> bool:
-    """Whether a block may be coded in `mode` with record `period` (0: by
-    lines, or no record mode) by an engine of these stages."""
+    """True if check_mode takes these."""
 
 def analyse(data: Buffer, stages: int, allowed: int) -> tuple[int, int]:
     """Choose a block's mode (a subset of `allowed`) and record period from
-    cheap statistics of its bytes."""
+    cheap statistics of its bytes (MemoryError if its tables cannot be had)."""
 
 def x86_encode(buf: bytearray | memoryview) -> None:
     """Make the block's x86 CALL/JMP targets absolute, in place."""
@@ -47,12 +69,10 @@ def x86_encode(buf: bytearray | memoryview) -> None:
 def x86_decode(buf: bytearray | memoryview) -> None:
     """Undo x86_encode, in place."""
 
-def stages_valid(stages: int) -> bool:
-    """True if the engine takes this stage set: a subset of ALL_STAGES, or
-    STAGE_LEAN with any of STAGE_MATCH and STAGE_APM."""
-
 def model_memory(memory_mib: int) -> int:
-    """Bytes of model tables an engine built with this budget allocates."""
+    """Bytes of the budget an engine built with this budget takes (at most
+    the budget): its tables, and the fixed part as the budget reserves it.
+    ValueError as check_params for a budget the engine does not take."""
 
 class Encoder:
     def __init__(
@@ -63,11 +83,13 @@ class Encoder:
         measure: bool = ...,
         size_hint: int | None = ...,
     ) -> None:
-        """An engine with this budget and these stages. ``size_hint``, the
-        bytes it will likely model, changes no output: an engine of more than
-        32 MiB made for fewer bytes than one per 4 KiB of budget pages its
-        tables in small pages, so that it touches memory in step with the
-        data it sees."""
+        """An engine with this budget and these stages: ValueError as
+        check_params if the engine does not take them, MemoryError if memory
+        is short (or the budget is beyond this platform's address space).
+        ``size_hint``, the bytes it will likely model, changes no output: an
+        engine of more than 32 MiB made for fewer bytes than one per 4 KiB of
+        budget pages its tables in small pages, so that it touches memory in
+        step with the data it sees."""
     @property
     def memory_mib(self) -> int: ...
     @property
@@ -82,7 +104,8 @@ class Encoder:
         """Model and code `data`; return the coded bytes ready so far (may be b'')."""
     def set_mode(self, mode: int, period: int) -> None:
         """Set the mode of the next segment (before its first byte): ValueError
-        if it is not valid for this engine's stages, or a segment is open."""
+        as check_mode if it is not valid for this engine's stages, or if a
+        segment is open."""
     def end_segment(self) -> bytes:
         """Flush the coder and close the segment; return its last bytes.
 
@@ -105,7 +128,8 @@ class Decoder:
         """As :class:`Encoder`'s (``size_hint``: the bytes it will likely decode)."""
     def stats(self) -> dict[str, object]: ...
     def set_mode(self, mode: int, period: int) -> None:
-        """Set the mode of the next segment, as its encoder did."""
+        """Set the mode of the next segment, as its encoder did (ValueError as
+        check_mode)."""
     def learn(self, data: Buffer) -> None:
         """Run the model over `data` as its encoder did (a stored block of a
         solid stream), between segments."""
@@ -120,7 +144,9 @@ class Decoder:
 
         Pass final=True once the segment's last coded byte has been given:
         until then the decoder keeps a lookahead in reserve and may return
-        fewer bytes than it could.
+        fewer bytes than it could. Raises ValueError ("damaged data: the coded
+        segment ends too early") once the decoder has read further past the
+        coded bytes than any encoder writes.
         """
     def end_segment(self) -> None:
         """Close a fully decoded segment; raises ValueError if the coded bytes

@@ -2,6 +2,8 @@
 """The native core's skin: buffers in, buffers out, the GIL released around
 the per-byte loop. Contract and docstrings: _core.pyi. Model: csrc/."""
 
+from operator import index
+
 from cpython.exc cimport PyErr_CheckSignals
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc
@@ -25,10 +27,16 @@ cdef extern from "midicoth.h" nogil:
     unsigned MDC_MAX_BYTES_PER_BYTE, MDC_MAX_FLUSH_BYTES
     unsigned MDC_MODE_RECORD, MDC_MODE_SPARSE, MDC_MODE_X86, MDC_MODE_ALL, MDC_MAX_PERIOD
 
-    int mdc_params_valid(unsigned memory_mib, unsigned stages)
+    int MDC_OK, MDC_ERR_BUDGET, MDC_ERR_STAGES, MDC_ERR_MODE, MDC_ERR_PERIOD
+    int MDC_ERR_MODE_STAGES, MDC_ERR_ADDRESS_SPACE, MDC_ERR_OUT_OF_MEMORY
+    int MDC_ERR_TRUNCATED, MDC_ERR_DAMAGED
+    const char *mdc_error_message(int code)
+
+    int mdc_check_params(unsigned memory_mib, unsigned stages)
     size_t mdc_engine_bytes(unsigned memory_mib)
     uint64_t MDC_SIZE_UNKNOWN
-    mdc_engine *mdc_engine_new(unsigned memory_mib, unsigned stages, uint64_t expected_bytes)
+    int mdc_engine_create(mdc_engine **out, unsigned memory_mib, unsigned stages,
+                          uint64_t expected_bytes)
     void mdc_engine_free(mdc_engine *e)
     size_t mdc_encode(mdc_engine *e, const uint8_t *inp, size_t in_len, size_t *consumed,
                       uint8_t *out, size_t out_cap)
@@ -39,7 +47,7 @@ cdef extern from "midicoth.h" nogil:
     uint64_t mdc_decode_remaining(const mdc_engine *e)
     int mdc_decode_damaged(const mdc_engine *e)
     int mdc_decode_end(mdc_engine *e, size_t unread)
-    int mdc_mode_valid(unsigned mode, unsigned period, unsigned stages)
+    int mdc_check_mode(unsigned mode, unsigned period, unsigned stages)
     int mdc_set_mode(mdc_engine *e, unsigned mode, unsigned period)
     int mdc_analyse(const uint8_t *inp, size_t len, unsigned stages, unsigned allowed,
                     unsigned *mode, unsigned *period)
@@ -78,19 +86,80 @@ DEF PIECE = 1 << 16
 DEF MAX_CALL_BYTES = 1 << 30
 
 
-def stages_valid(long stages):
-    """True if the engine takes this stage set (the core's rule, mdc_params_valid)."""
-    return 0 <= stages <= MDC_KNOWN_STAGES and mdc_params_valid(MDC_MIN_MEMORY_MIB, stages) != 0
+# --- the core's error codes ---------------------------------------------------------
+
+cdef object _error(int code, detail=None):
+    """The exception for one of the core's error codes (not MDC_OK): MemoryError
+    when memory is short (or the budget beyond this platform's address space),
+    ValueError for a parameter or damaged data. Its message is the core's,
+    with ``detail`` (the offending value) appended when given."""
+    message = mdc_error_message(code).decode("ascii")
+    if detail is not None:
+        message = f"{message}: {detail}"
+    if code == MDC_ERR_OUT_OF_MEMORY or code == MDC_ERR_ADDRESS_SPACE:
+        return MemoryError(message)
+    return ValueError(message)
 
 
-def model_memory(int memory_mib):
-    _check_params(memory_mib, 0)
+cdef unsigned _u32(value, unsigned refused) except? 0xFFFFFFFF:
+    """An int as the core's unsigned, or ``refused``, a value the core refuses
+    for the same cause, where it is negative or wider than 32 bits."""
+    return value if 0 <= value <= 0xFFFFFFFF else refused
+
+
+cdef int _params_code(memory_mib, stages) except? -100:
+    return mdc_check_params(_u32(memory_mib, 0), _u32(stages, 0xFFFFFFFF))
+
+
+cdef object _params_error(int code, memory_mib, stages):
+    if code == MDC_ERR_BUDGET:
+        return _error(code, memory_mib)
+    if code == MDC_ERR_STAGES:
+        return _error(code, f"{stages:#x}")
+    return _error(code, f"{memory_mib} MiB")
+
+
+cdef int _mode_code(mode, period, stages) except? -100:
+    return mdc_check_mode(_u32(mode, 0xFFFFFFFF), _u32(period, 0xFFFFFFFF), _u32(stages, 0))
+
+
+cdef object _mode_error(int code, mode, period, stages):
+    if code == MDC_ERR_MODE:
+        return _error(code, f"{mode:#x}")
+    if code == MDC_ERR_PERIOD:
+        return _error(code, f"period {period} in mode {mode:#x}")
+    return _error(code, f"mode {mode:#x} with stages {stages:#x}")
+
+
+def check_params(memory_mib, stages):
+    memory_mib, stages = index(memory_mib), index(stages)
+    cdef int code = _params_code(memory_mib, stages)
+    if code != MDC_OK:
+        raise _params_error(code, memory_mib, stages)
+
+
+def check_mode(mode, period, stages):
+    mode, period, stages = index(mode), index(period), index(stages)
+    cdef int code = _mode_code(mode, period, stages)
+    if code != MDC_OK:
+        raise _mode_error(code, mode, period, stages)
+
+
+def memory_valid(memory_mib):
+    return _params_code(index(memory_mib), 0) == MDC_OK
+
+
+def stages_valid(stages):
+    return _params_code(MDC_MIN_MEMORY_MIB, index(stages)) == MDC_OK
+
+
+def mode_valid(mode, period, stages):
+    return _mode_code(index(mode), index(period), index(stages)) == MDC_OK
+
+
+def model_memory(memory_mib):
+    check_params(memory_mib, 0)
     return mdc_engine_bytes(memory_mib)
-
-
-def mode_valid(long mode, long period, long stages):
-    return 0 <= mode <= MDC_MODE_ALL and 0 <= period <= MDC_MAX_PERIOD and 0 <= stages and \
-        mdc_mode_valid(mode, period, stages) != 0
 
 
 def analyse(const uint8_t[::1] data not None, long stages, long allowed):
@@ -102,8 +171,8 @@ def analyse(const uint8_t[::1] data not None, long stages, long allowed):
     with nogil:
         rc = mdc_analyse(&data[0] if n else NULL, n, <unsigned>stages,
                          <unsigned>(allowed & MDC_MODE_ALL), &mode, &period)
-    if rc != 0:
-        raise MemoryError()
+    if rc != MDC_OK:
+        raise _error(rc)
     return mode, period
 
 
@@ -121,29 +190,22 @@ def x86_decode(uint8_t[::1] buf not None):
             mdc_x86_decode(&buf[0], n)
 
 
-cdef _set_mode(mdc_engine *e, long mode, long period):
-    if mode < 0 or period < 0 or mode > MDC_MODE_ALL or period > MDC_MAX_PERIOD or \
-            mdc_set_mode(e, mode, period) != 0:
-        raise ValueError(f"invalid block mode {mode:#x} with period {period} for these stages")
+cdef _set_mode(mdc_engine *e, unsigned stages, mode, period):
+    mode, period = index(mode), index(period)
+    cdef int code = mdc_set_mode(e, _u32(mode, 0xFFFFFFFF), _u32(period, 0xFFFFFFFF))
+    if code != MDC_OK:
+        raise _mode_error(code, mode, period, stages)
 
 
-cdef _check_params(long memory_mib, long stages):
-    if memory_mib < 0 or stages < 0 or not mdc_params_valid(memory_mib, stages):
-        raise ValueError(
-            f"invalid parameters: memory_mib must be a power of two in "
-            f"[{MDC_MIN_MEMORY_MIB}, {MDC_MAX_MEMORY_MIB}] (got {memory_mib}), "
-            f"stages a subset of {MDC_ALL_STAGES:#x}, or lean with match and apm "
-            f"(got {stages:#x})")
-
-
-cdef mdc_engine *_new_engine(long memory_mib, long stages, size_hint) except NULL:
-    _check_params(memory_mib, stages)
+cdef mdc_engine *_new_engine(memory_mib, stages, size_hint) except NULL:
+    memory_mib, stages = index(memory_mib), index(stages)
     cdef uint64_t expected = MDC_SIZE_UNKNOWN
     if size_hint is not None and 0 <= size_hint < MDC_SIZE_UNKNOWN:
         expected = size_hint
-    cdef mdc_engine *e = mdc_engine_new(memory_mib, stages, expected)
-    if e == NULL:
-        raise MemoryError(f"cannot allocate a {memory_mib} MiB model")
+    cdef mdc_engine *e = NULL
+    cdef int code = mdc_engine_create(&e, _u32(memory_mib, 0), _u32(stages, 0xFFFFFFFF), expected)
+    if code != MDC_OK:
+        raise _params_error(code, memory_mib, stages)
     return e
 
 
@@ -169,16 +231,17 @@ cdef class Encoder:
     cdef readonly unsigned long long bytes_in
     cdef readonly unsigned long long segment_in
 
-    def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
+    def __cinit__(self, *, memory_mib=MDC_DEFAULT_MEMORY_MIB, stages=MDC_ALL_STAGES,
                   bint measure=False, size_hint=None):
         self._e = _new_engine(memory_mib, stages, size_hint)
-        self._scratch = <uint8_t *>malloc(PIECE * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES)
-        if self._scratch == NULL:
-            raise MemoryError()
-        if measure and mdc_measure(self._e) != 0:
-            raise MemoryError()
         self.memory_mib = memory_mib
         self.stages = stages
+        self._scratch = <uint8_t *>malloc(PIECE * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES)
+        if self._scratch == NULL:
+            raise _error(MDC_ERR_OUT_OF_MEMORY)
+        cdef int code = mdc_measure(self._e) if measure else MDC_OK
+        if code != MDC_OK:
+            raise _error(code)
 
     def __dealloc__(self):
         mdc_engine_free(self._e)
@@ -199,10 +262,10 @@ cdef class Encoder:
         self.segment_in += n
         return b"".join(pieces)
 
-    def set_mode(self, long mode, long period):
+    def set_mode(self, mode, period):
         if self.segment_in:
             raise ValueError("the mode is set between segments")
-        _set_mode(self._e, mode, period)
+        _set_mode(self._e, self.stages, mode, period)
 
     def end_segment(self):
         cdef size_t made = mdc_encode_end(self._e, self._scratch)
@@ -220,14 +283,15 @@ cdef class Decoder:
     cdef readonly int memory_mib
     cdef readonly int stages
 
-    def __cinit__(self, *, int memory_mib=MDC_DEFAULT_MEMORY_MIB, int stages=MDC_ALL_STAGES,
+    def __cinit__(self, *, memory_mib=MDC_DEFAULT_MEMORY_MIB, stages=MDC_ALL_STAGES,
                   bint measure=False, size_hint=None):
         self._e = _new_engine(memory_mib, stages, size_hint)
-        if measure and mdc_measure(self._e) != 0:
-            raise MemoryError()
-        self._pending = bytearray()
         self.memory_mib = memory_mib
         self.stages = stages
+        self._pending = bytearray()
+        cdef int code = mdc_measure(self._e) if measure else MDC_OK
+        if code != MDC_OK:
+            raise _error(code)
 
     def __dealloc__(self):
         mdc_engine_free(self._e)
@@ -239,8 +303,8 @@ cdef class Decoder:
         self._pending = bytearray()
         self._final = False
 
-    def set_mode(self, long mode, long period):
-        _set_mode(self._e, mode, period)
+    def set_mode(self, mode, period):
+        _set_mode(self._e, self.stages, mode, period)
 
     def learn(self, const uint8_t[::1] data not None):
         if mdc_decode_remaining(self._e):
@@ -270,7 +334,7 @@ cdef class Decoder:
             want = MAX_CALL_BYTES
         cdef uint8_t *out = <uint8_t *>malloc(want if want else 1)
         if out == NULL:
-            raise MemoryError()
+            raise _error(MDC_ERR_OUT_OF_MEMORY)
         cdef const uint8_t[::1] pend = self._pending
         cdef size_t pos = 0, made = 0, consumed, got
         cdef size_t plen = pend.shape[0]
@@ -293,17 +357,17 @@ cdef class Decoder:
             free(out)
         if mdc_decode_damaged(self._e):
             self._pending = bytearray()
-            raise ValueError("damaged data: the coded segment ends too early")
+            raise _error(MDC_ERR_TRUNCATED)
         del pend
         del self._pending[:pos]
         return result
 
     def end_segment(self):
         cdef size_t unread = len(self._pending)
-        if mdc_decode_end(self._e, unread) != 0:
-            self._pending = bytearray()
-            raise ValueError("damaged data: the coded segment does not match its contents")
+        cdef int code = mdc_decode_end(self._e, unread)
         self._pending = bytearray()
+        if code != MDC_OK:
+            raise _error(code)
         self._final = False
 
     def stats(self):

@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned stages = data[0] & MDC_ALL_STAGES;
     uint64_t declared = (data[1] | (uint64_t)data[2] << 8) & 0xFFF;
     size_t step = steps[data[3] & 15], cap = steps[data[3] >> 4];
-    mdc_engine *d = mdc_engine_new(MDC_MIN_MEMORY_MIB, stages, MDC_SIZE_UNKNOWN);
-    HARNESS_CHECK(d != NULL, "engine");
+    mdc_engine *d = harness_engine(MDC_MIN_MEMORY_MIB, stages);
     harness_decode(d, data + 4, size - 4, declared, step, cap, NULL, 0);
     mdc_engine_free(d);
     return 0;

@@ -30,9 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t cap = steps[(data[1] + (data[1] >> 4)) & 15];
     const uint8_t *in = data + 2;
     size_t len = size - 2;
-    mdc_engine *enc = mdc_engine_new(MDC_MIN_MEMORY_MIB, stages, MDC_SIZE_UNKNOWN);
-    mdc_engine *dec = mdc_engine_new(MDC_MIN_MEMORY_MIB, stages, MDC_SIZE_UNKNOWN);
-    HARNESS_CHECK(enc != NULL && dec != NULL, "engines");
+    mdc_engine *enc = harness_engine(MDC_MIN_MEMORY_MIB, stages);
+    mdc_engine *dec = harness_engine(MDC_MIN_MEMORY_MIB, stages);
     for (int segment = 0; segment < 2; segment++) {
         size_t coded_len;
         uint8_t *coded = harness_encode(enc, in, len, enc_step, &coded_len);

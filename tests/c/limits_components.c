@@ -386,7 +386,7 @@ static void check_ppm(void)
     for (int byte = 0; byte < 3000; byte++) {
         int avail = byte < 8 ? byte : 8;
         ppm_prefetch(&m, hist, avail);
-        ppm_predict(&m, hist, avail, MDC_DIST_ONE, &dist);
+        ppm_predict(&m, hist, avail, 1u << MDC_DIST_BITS, &dist);
         dist_finish(&dist, m.o0_max);
         CHECK(dist.total > 0 && dist.total < ((uint64_t)1 << 33), "distribution total in range");
         CHECK(m.confidence <= 128 + 256u * 65535u, "ppm confidence bounded");

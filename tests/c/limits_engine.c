@@ -80,7 +80,8 @@ static void set_positions(mdc_engine *e, uint64_t before)
 {
     e->nbytes = before;
     e->match.pos = before;
-    e->record.pos = e->record.line_start = e->record.prev_start = before;
+    e->structure.record.pos = e->structure.record.line_start =
+        e->structure.record.prev_start = before;
 }
 
 static const unsigned modes[][2] = {
@@ -92,16 +93,15 @@ static const unsigned modes[][2] = {
 /* Segments in every mode valid for `stages`, from positions `before`. */
 static void positions_case(unsigned stages, uint64_t before, uint64_t *rng)
 {
-    mdc_engine *enc = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
-    mdc_engine *dec = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
-    CHECK(enc && dec, "engines");
+    mdc_engine *enc = harness_engine(MEMORY, stages);
+    mdc_engine *dec = harness_engine(MEMORY, stages);
     set_positions(enc, before);
     set_positions(dec, before);
     uint8_t buf[3000];
     uint64_t coded = 0;
     for (size_t k = 0; k < MODES; k++) {
         unsigned mode = modes[k][0], period = modes[k][1];
-        if (!mdc_mode_valid(mode, period, stages))
+        if (mdc_check_mode(mode, period, stages) != MDC_OK)
             continue;
         size_t len = make_input(buf, sizeof buf, rng);
         round_trip(enc, dec, buf, len, mode, period, rng);
@@ -115,7 +115,8 @@ static void positions_case(unsigned stages, uint64_t before, uint64_t *rng)
     if (stages & MDC_STAGE_MATCH)
         CHECK(enc->match.pos == after && dec->match.pos == after, "match positions count on");
     if (stages & MDC_STAGE_MIX)
-        CHECK(enc->record.pos == after && dec->record.pos == after, "record positions count on");
+        CHECK(enc->structure.record.pos == after && dec->structure.record.pos == after,
+              "record positions count on");
     mdc_engine_free(enc);
     mdc_engine_free(dec);
 }
@@ -153,9 +154,8 @@ static void set_counters(mdc_engine *e)
  * then segments in every mode. */
 static void counters_case(unsigned stages, uint64_t *rng)
 {
-    mdc_engine *enc = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
-    mdc_engine *dec = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
-    CHECK(enc && dec, "engines");
+    mdc_engine *enc = harness_engine(MEMORY, stages);
+    mdc_engine *dec = harness_engine(MEMORY, stages);
     uint8_t warm[4000], buf[3000];
     size_t len = make_input(warm, 3000, rng);
     memcpy(warm + len, warm, 1000); /* ends inside a repeat */
@@ -165,7 +165,7 @@ static void counters_case(unsigned stages, uint64_t *rng)
     set_counters(dec);
     for (size_t k = 0; k < MODES; k++) {
         unsigned mode = modes[k][0], period = modes[k][1];
-        if (!mdc_mode_valid(mode, period, stages))
+        if (mdc_check_mode(mode, period, stages) != MDC_OK)
             continue;
         if (k == 0) { /* the repeat goes on: the streak wraps */
             memcpy(buf, warm + 1000, 2000);
@@ -204,9 +204,8 @@ int main(void)
     }
     /* One word much longer than WORD_MAX_LEN, in pieces, as a stream of
      * DNA would be (2^31 letters of it overflowed the old count). */
-    mdc_engine *enc = mdc_engine_new(MEMORY, MDC_ALL_STAGES, MDC_SIZE_UNKNOWN);
-    mdc_engine *dec = mdc_engine_new(MEMORY, MDC_ALL_STAGES, MDC_SIZE_UNKNOWN);
-    CHECK(enc && dec, "engines");
+    mdc_engine *enc = harness_engine(MEMORY, MDC_ALL_STAGES);
+    mdc_engine *dec = harness_engine(MEMORY, MDC_ALL_STAGES);
     static uint8_t dna[20000];
     for (int seg = 0; seg < 3; seg++) {
         for (size_t i = 0; i < sizeof dna; i++)

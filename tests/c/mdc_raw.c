@@ -49,9 +49,14 @@ int main(int argc, char **argv)
     unsigned char *data = read_all(stdin, &len);
     size_t cap = len * MDC_MAX_BYTES_PER_BYTE + MDC_MAX_FLUSH_BYTES;
     unsigned char *coded = malloc(cap + 1), *back = malloc(len + 1);
-    mdc_engine *enc = mdc_engine_new(memory, stages, len), *dec = mdc_engine_new(memory, stages, len);
-    if (!data || !coded || !back || !enc || !dec) {
-        fprintf(stderr, "mdc_raw: out of memory or bad parameters\n");
+    mdc_engine *enc = NULL, *dec = NULL;
+    int rc = mdc_engine_create(&enc, memory, stages, len);
+    if (rc == MDC_OK)
+        rc = mdc_engine_create(&dec, memory, stages, len);
+    if (!data || !coded || !back)
+        rc = MDC_ERR_OUT_OF_MEMORY;
+    if (rc != MDC_OK) {
+        fprintf(stderr, "mdc_raw: %s\n", mdc_error_message(rc));
         return 1;
     }
     unsigned mode, period;

@@ -23,6 +23,9 @@
  * without a sanitizer report, within the contract of midicoth.h, and
  * quickly (a lie about the size stops at the end of the coded bytes).
  *
+ * Part 0, the error codes: each cause of a refusal gets its own code, with
+ * no engine made, and every code its own message.
+ *
  * SCALE (default 1) multiplies the number of cases. Prints the counts;
  * exits 0 when every check held (a broken check aborts).
  */
@@ -97,13 +100,65 @@ static size_t make_input(int shape, uint8_t *buf, size_t max)
     }
 }
 
+/* --- part 0 ------------------------------------------------------------------------ */
+
+static void expect_create(unsigned memory, unsigned stages, int code)
+{
+    mdc_engine *e = (mdc_engine *)&rng_state; /* anything but NULL */
+    HARNESS_CHECK(mdc_check_params(memory, stages) == code, "mdc_check_params's code");
+    HARNESS_CHECK(mdc_engine_create(&e, memory, stages, MDC_SIZE_UNKNOWN) == code && e == NULL,
+                  "mdc_engine_create's code, and no engine");
+}
+
+static void part0(void)
+{
+    expect_create(MDC_MIN_MEMORY_MIB / 2, MDC_ALL_STAGES, MDC_ERR_BUDGET);
+    expect_create(MDC_MAX_MEMORY_MIB * 2, MDC_ALL_STAGES, MDC_ERR_BUDGET);
+    expect_create(MDC_MIN_MEMORY_MIB + 1, 0, MDC_ERR_BUDGET);
+    expect_create(0, MDC_KNOWN_STAGES + 1, MDC_ERR_BUDGET); /* the budget is checked first */
+    expect_create(MDC_MIN_MEMORY_MIB, MDC_KNOWN_STAGES + 1, MDC_ERR_STAGES);
+    expect_create(MDC_MIN_MEMORY_MIB, MDC_STAGE_LEAN | MDC_STAGE_MIX, MDC_ERR_STAGES);
+    expect_create(MDC_MIN_MEMORY_MIB, MDC_STAGE_LEAN | MDC_STAGE_WORD, MDC_ERR_STAGES);
+    HARNESS_CHECK(mdc_check_params(MDC_MAX_MEMORY_MIB, MDC_STAGE_LEAN | MDC_STAGE_MATCH) == MDC_OK,
+                  "valid parameters");
+    HARNESS_CHECK(mdc_check_mode(MDC_MODE_ALL + 1, 0, MDC_ALL_STAGES) == MDC_ERR_MODE &&
+                      mdc_check_mode(MDC_MODE_RECORD, MDC_MAX_PERIOD + 1, MDC_ALL_STAGES) ==
+                          MDC_ERR_PERIOD &&
+                      mdc_check_mode(MDC_MODE_SPARSE, 5, MDC_ALL_STAGES) == MDC_ERR_PERIOD &&
+                      mdc_check_mode(MDC_MODE_RECORD, 0, MDC_PAPER_STAGES) == MDC_ERR_MODE_STAGES &&
+                      mdc_check_mode(MDC_MODE_X86, 0, 0) == MDC_OK &&
+                      mdc_check_mode(MDC_MODE_ALL, MDC_MAX_PERIOD, MDC_STAGE_LEAN) == MDC_OK,
+                  "mdc_check_mode's codes");
+    mdc_engine *e = harness_engine(MEMORY, MDC_PAPER_STAGES);
+    HARNESS_CHECK(mdc_set_mode(e, MDC_MODE_SPARSE, 0) == MDC_ERR_MODE_STAGES, "mdc_set_mode's code");
+    mdc_engine_free(e);
+    static const int codes[] = {MDC_OK,
+                                MDC_ERR_BUDGET,
+                                MDC_ERR_STAGES,
+                                MDC_ERR_MODE,
+                                MDC_ERR_PERIOD,
+                                MDC_ERR_MODE_STAGES,
+                                MDC_ERR_ADDRESS_SPACE,
+                                MDC_ERR_OUT_OF_MEMORY,
+                                MDC_ERR_TRUNCATED,
+                                MDC_ERR_DAMAGED,
+                                1};
+    size_t n = sizeof codes / sizeof *codes;
+    for (size_t i = 0; i < n; i++) {
+        const char *m = mdc_error_message(codes[i]);
+        HARNESS_CHECK(m != NULL && m[0] != 0 && strchr(m, '\n') == NULL, "a one-line message");
+        for (size_t j = 0; j < i; j++)
+            HARNESS_CHECK(strcmp(m, mdc_error_message(codes[j])) != 0, "a message per code");
+    }
+    printf("error codes: each cause its own code and message\n");
+}
+
 /* --- part 1 ------------------------------------------------------------------------ */
 
 static void round_trip(const uint8_t *data, size_t len, unsigned memory, unsigned stages,
                        int segments)
 {
-    mdc_engine *enc = mdc_engine_new(memory, stages, MDC_SIZE_UNKNOWN), *dec = mdc_engine_new(memory, stages, MDC_SIZE_UNKNOWN);
-    HARNESS_CHECK(enc && dec, "engines");
+    mdc_engine *enc = harness_engine(memory, stages), *dec = harness_engine(memory, stages);
     /* A solid stream: the same engine codes `segments` cuts of the input. */
     size_t cut_at[8] = {0};
     for (int s = 1; s < segments; s++)
@@ -123,7 +178,7 @@ static void round_trip(const uint8_t *data, size_t len, unsigned memory, unsigne
         if (mode & MDC_MODE_RECORD && harness_below(&rng_state, 2))
             period = 1 + (unsigned)(harness_below(&rng_state, 4) ? harness_below(&rng_state, 300)
                                                                  : MDC_MAX_PERIOD - 1);
-        if (!mdc_mode_valid(mode, period, stages))
+        if (mdc_check_mode(mode, period, stages) != MDC_OK)
             mode = period = 0;
         HARNESS_CHECK(mdc_set_mode(enc, mode, period) == 0 && mdc_set_mode(dec, mode, period) == 0,
                       "a valid mode is taken");
@@ -161,7 +216,7 @@ static void check_analyse_and_x86(const uint8_t *data, size_t len, unsigned stag
     HARNESS_CHECK(block && copy, "out of memory");
     memcpy(block, data, len);
     HARNESS_CHECK(mdc_analyse(block, len, stages, MDC_MODE_ALL, &mode, &period) == 0 &&
-                      mdc_mode_valid(mode, period, stages),
+                      mdc_check_mode(mode, period, stages) == MDC_OK,
                   "the analyser chooses a valid mode");
     const size_t lengths[] = {0, 1, 4, 5, 6, 9, len / 2, len};
     for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
@@ -211,10 +266,9 @@ static void try_damaged(const uint8_t *seg, size_t len, uint64_t size, unsigned 
                         const uint8_t *expect, size_t expect_len)
 {
     int fresh = total.damaged_cases % 16 == 0;
-    mdc_engine *d = fresh ? mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN) : reused[stages];
+    mdc_engine *d = fresh ? harness_engine(MEMORY, stages) : reused[stages];
     if (!d)
-        d = reused[stages] = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
-    HARNESS_CHECK(d != NULL, "engine");
+        d = reused[stages] = harness_engine(MEMORY, stages);
     size_t hand = harness_below(&rng_state, 2) ? len + 1 : 1 + harness_below(&rng_state, 40);
     harness_decoded r = harness_decode(d, seg, len, size, hand, 1 + harness_below(&rng_state, 4096),
                                        fresh ? expect : NULL, expect_len);
@@ -241,7 +295,7 @@ static void part2(int scale)
         for (int shape = 1; shape < 8; shape++) {
             unsigned stages = stage_sets[(rep + shape) % 4];
             size_t len = make_input(shape, buf, shape == 3 ? 1200 : 250 + 250 * (size_t)rep % 2500);
-            mdc_engine *enc = mdc_engine_new(MEMORY, stages, MDC_SIZE_UNKNOWN);
+            mdc_engine *enc = harness_engine(MEMORY, stages);
             size_t clen;
             uint8_t *coded = harness_encode(enc, buf, len, 4096, &clen);
             mdc_engine_free(enc);
@@ -301,6 +355,7 @@ int main(int argc, char **argv)
         rng_state ^= (uint64_t)strtoull(argv[2], NULL, 10) * 0x9E3779B97F4A7C15ull;
     if (scale < 1)
         scale = 1;
+    part0();
     clock_t start = clock();
     part1(scale);
     clock_t mid = clock();
