@@ -1,45 +1,55 @@
-"""The Python API: one-shot functions, streaming objects and the file class.
+"""The Python API: one-shot functions and streaming objects.
 
 Shaped like the standard library's :mod:`lzma`:
 
 * :class:`MidicothCompressor` and :class:`MidicothDecompressor` turn the
   engine's coder segments into a framed, checksummed stream (docs/FORMAT.md);
 * :func:`compress` and :func:`decompress` are one-shot wrappers of them;
-* :class:`MidicothFile` (via :func:`open`) reads through a small raw reader
-  under :class:`io.BufferedReader` and writes through a compressor.
+* :class:`MidicothFile` and :func:`open` (defined in :mod:`midicoth._file`,
+  exported here too) read and write files through them.
 
 Writers take a compression ``level`` (1-9, :mod:`midicoth.levels`) or the
 settings a level stands for, ``stages``, ``modes`` and ``memory_mib``, one
 or the other, as :mod:`lzma` takes a ``preset`` or ``filters``.
 
+A decompressor reads a stream's header, then hands its blocks to one of two
+decoding paths: :class:`_SerialBlocks` decodes them one after another on the
+calling thread (a solid stream, or one engine at a time), and
+:class:`_ParallelBlocks` decodes independent blocks on a pool of threads.
+
 Every kind of bad or damaged data raises :class:`MidicothError`; bad
-arguments raise :class:`ValueError` or :class:`TypeError`.
+arguments raise :class:`ValueError` or :class:`TypeError` (the checks are
+:mod:`midicoth._checks`).
 """
 
 from __future__ import annotations
 
-import builtins
 import collections
-import io
 import operator
 import os
 import threading
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Any, NamedTuple
+from typing import NamedTuple
 
 from . import _core
+from ._checks import (
+    check_block_size,
+    check_count,
+    check_int,
+    check_level_alone,
+    check_memory_mib,
+    check_modes,
+    check_stages,
+)
 from .format import (
     DEFAULT_BLOCK_SIZE,
-    MAX_BLOCK_SIZE,
-    MIN_BLOCK_SIZE,
     SOLID_BLOCK_SIZE,
     BlockHeader,
     MidicothError,
     StreamParams,
     check_decodable,
-    memory_mib_valid,
     method_name,
     pack_block_header,
     pack_end_marker,
@@ -49,10 +59,9 @@ from .format import (
     read_block_header,
     read_stream_header,
     stages_name,
-    stages_valid,
     starts_a_stream,
 )
-from .levels import DEFAULT_LEVEL, LEVELS, Level, auto_memory_mib, memory_for
+from .levels import DEFAULT_LEVEL, LEVELS, Level, auto_memory_mib, lookup, memory_for
 
 __all__ = [
     "DEFAULT_MEMLIMIT",
@@ -67,9 +76,7 @@ __all__ = [
 ]
 
 Buffer = bytes | bytearray | memoryview
-PathLike = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
-_READ_CHUNK = 1 << 16  # compressed bytes a file reader asks for at a time
 _DECODE_PIECE = 1 << 20  # most bytes asked of the engine at once (it allocates that much)
 # A worker decoding a block looks for a request to stop after this many bytes.
 _WORKER_PIECE = 1 << 18
@@ -94,13 +101,6 @@ def _bytes_view(data: Buffer) -> memoryview:
     return view.cast("B")
 
 
-def _check_memlimit(memlimit: int | None) -> None:
-    if memlimit is not None:
-        _check_int("memlimit", memlimit)
-        if memlimit < 0:
-            raise ValueError(f"memlimit must be non-negative or None, not {memlimit}")
-
-
 def _engines_within(params: StreamParams, memlimit: int | None, threads: int) -> int:
     """How many engines decoding the stream may hold at once: ``threads``,
     fewer where ``memlimit`` (bytes, None for no limit) allows fewer, at
@@ -121,17 +121,6 @@ def _mib(n: int) -> str:
     return f"{(n + (1 << 20) - 1) >> 20} MiB"
 
 
-def _check_int(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-
-
-def _check_threads(threads: int) -> None:
-    _check_int("threads", threads)
-    if threads < 0:
-        raise ValueError(f"threads must be 0 (every core) or more, not {threads}")
-
-
 def _cores(threads: int) -> int:
     """The threads to run: ``threads``, or every core for 0 (as ``-j 0``)."""
     return threads or os.cpu_count() or 1
@@ -141,43 +130,6 @@ def _flags(value: int | str, parse: Callable[[str], int]) -> int:
     """Stage or mode flags given as a number or by name (``"paper"``,
     ``"record+x86"``), as the command line takes them."""
     return parse(value) if isinstance(value, str) else value
-
-
-def _check_params(
-    memory_mib: int | None, stages: int, block_size: int | None, threads: int, modes: int
-) -> None:
-    _check_int("stages", stages)
-    _check_int("modes", modes)
-    _check_threads(threads)
-    if memory_mib is not None:
-        _check_int("memory_mib", memory_mib)
-    if memory_mib is not None and not memory_mib_valid(memory_mib):
-        raise ValueError(
-            f"memory_mib must be a power of two from {_core.MIN_MEMORY_MIB} to "
-            f"{_core.MAX_MEMORY_MIB}, not {memory_mib}"
-        )
-    if not stages_valid(stages):
-        raise ValueError(
-            f"stages must be a combination of the STAGE_* flags (STAGE_LEAN only with "
-            f"STAGE_MATCH and STAGE_APM), not {stages:#x}"
-        )
-    if modes < 0 or modes & ~_core.MODE_ALL:
-        raise ValueError(f"modes must be a combination of the MODE_* flags, not {modes:#x}")
-    if block_size is not None:
-        if not isinstance(block_size, int) or isinstance(block_size, bool):
-            raise TypeError(f"block_size must be an int or None, not {type(block_size).__name__}")
-        if not MIN_BLOCK_SIZE <= block_size <= MAX_BLOCK_SIZE:
-            raise ValueError(
-                f"block_size must be between {MIN_BLOCK_SIZE} and {MAX_BLOCK_SIZE}, "
-                f"not {block_size}"
-            )
-
-
-def _check_level(level: int | None) -> None:
-    if level is not None:
-        _check_int("level", level)
-        if level not in LEVELS:
-            raise ValueError(f"level must be from {min(LEVELS)} to {max(LEVELS)}, not {level}")
 
 
 class _Settings(NamedTuple):
@@ -199,22 +151,14 @@ def _settings(
     (ValueError naming both); neither is :data:`DEFAULT_LEVEL`; the settings
     left out of explicit ones are the default level's. Checks the level's
     type and range; the explicit settings are checked by the caller."""
-    _check_level(level)
-    given = [
-        name
-        for name, value in (("stages", stages), ("modes", modes), ("memory_mib", memory_mib))
-        if value is not None
-    ]
-    if level is not None and given:
-        raise ValueError(
-            f"level and {' and '.join(given)} cannot be given together: a level "
-            "chooses the stages, modes and memory_mib (give one or the other)"
-        )
-    if not given:
-        chosen = DEFAULT_LEVEL if level is None else level
-        rule = LEVELS[chosen]
-        return _Settings(chosen, rule.stages, rule.modes, rule)
+    if level is not None:
+        check_int("level", level)
+        rule = lookup(level)
+        check_level_alone("level", {"stages": stages, "modes": modes, "memory_mib": memory_mib})
+        return _Settings(level, rule.stages, rule.modes, rule)
     rule = LEVELS[DEFAULT_LEVEL]
+    if stages is None and modes is None and memory_mib is None:
+        return _Settings(DEFAULT_LEVEL, rule.stages, rule.modes, rule)
     return _Settings(
         0,
         rule.stages if stages is None else _flags(stages, parse_stages),
@@ -321,11 +265,13 @@ class MidicothCompressor:
         level: int | None = None,
     ) -> None:
         settings = _settings(level, memory_mib, stages, modes)
-        if size_hint is not None:
-            _check_int("size_hint", size_hint)
-            if size_hint < 0:
-                raise ValueError(f"size_hint must be non-negative or None, not {size_hint}")
-        _check_params(memory_mib, settings.stages, block_size, threads, settings.modes)
+        check_count("size_hint", size_hint, optional=True)
+        if memory_mib is not None:
+            check_memory_mib("memory_mib", memory_mib)
+        check_stages("stages", settings.stages)
+        check_modes("modes", settings.modes)
+        check_block_size(block_size)
+        check_count("threads", threads)
         self._independent = block_size is not None or threads != 1
         self._block_size = block_size or (
             DEFAULT_BLOCK_SIZE if self._independent else SOLID_BLOCK_SIZE
@@ -502,10 +448,314 @@ def _decompress_block(
     return data
 
 
-# Decompressor states: a stream header, a block header, a coded block's
-# bytes, a stored block's bytes, a whole block held back (x86) being
-# returned, after the end marker, after an error
-_HEADER, _BLOCK_HEADER, _BLOCK_DATA, _BLOCK_STORED, _BLOCK_RELEASE, _END, _FAILED = range(7)
+class _Blocks:
+    """A stream's blocks, from the first block header to the end marker, as
+    a decoding path reads them; what the serial and the parallel paths share.
+
+    ``buf`` is the decompressor's input (shared, appended to by it); a path
+    takes the bytes it uses from its front. :meth:`run` decodes what it can
+    and returns at most ``limit`` bytes (None: no limit); :attr:`ended` is
+    True once the end marker is taken and checked.
+    """
+
+    def __init__(self, params: StreamParams, buf: bytearray) -> None:
+        self.params = params
+        self.buf = buf
+        self.ended = False
+        self.index = -1  # the index of the block last taken from buf
+        # The chained data check: CRC-32 of all data decoded so far, which at
+        # the end of a block is what its header must hold.
+        self.crc = 0
+        self.total = 0  # uncompressed bytes of the blocks checked so far
+
+    @property
+    def wants_input(self) -> bool:
+        """False while the path can return more without more input."""
+        return True
+
+    def run(self, limit: int | None) -> bytes:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Drop the engines, workers and data held: the path is no longer used."""
+
+    def _next_header(self) -> tuple[BlockHeader, int] | None:
+        """The block header or end marker at the front of ``buf`` and its
+        length, or None until it is all in (damage names the block)."""
+        try:
+            return read_block_header(self.buf, self.params)
+        except MidicothError as exc:
+            raise MidicothError(f"block {self.index + 1}: {exc}") from None
+
+    def _end(self, marker: BlockHeader, size: int) -> None:
+        """Take the end marker (``size`` bytes) and check the stream's total."""
+        del self.buf[:size]
+        if marker.usize != self.total:
+            raise MidicothError(
+                f"end marker declares {marker.usize} bytes but the stream "
+                f"held {self.total} (a block is missing or extra)"
+            )
+        self.ended = True
+
+    def _check_method(self, block: BlockHeader) -> None:
+        """Refuse a block whose method the engine cannot use with the
+        stream's stages (the engine's rule: ``_core.mode_valid``)."""
+        if not _core.mode_valid(block.mode, block.period, self.params.stages):
+            raise MidicothError(
+                f"block {self.index}: block uses a method ({method_name(block.mode, block.period)}) "
+                f"that stages {stages_name(self.params.stages)} do not allow"
+            )
+
+    def _check_block(self, index: int, block: BlockHeader) -> None:
+        """Count a block whose data ``crc`` now covers, if its check holds."""
+        if self.crc & 0xFFFFFFFF != block.crc:
+            raise MidicothError(f"block {index} is damaged or out of place (checksum mismatch)")
+        self.total += block.usize
+
+
+class _SerialBlocks(_Blocks):
+    """The serial path: blocks decoded one after another on the calling
+    thread, a piece at a time. A solid stream always takes it (each block
+    needs the model the one before left), and so does a stream of
+    independent blocks when one engine at a time is all that may run."""
+
+    def __init__(self, params: StreamParams, buf: bytearray) -> None:
+        super().__init__(params, buf)
+        # A solid stream's one engine, made for its first coded block; else
+        # the open block's own (a stored block has none).
+        self._decoder: _core.Decoder | None = None
+        self._block: BlockHeader | None = None  # the open block, None between blocks
+        self._coded_left = 0  # coded (or stored) bytes of the open block not yet taken
+        # An x86 block's data are returned only once all are in, the
+        # transform undone over the whole block: held while they come in,
+        # then ready while they go out.
+        self._held: bytearray | None = None
+        self._ready = bytearray()
+
+    def close(self) -> None:
+        self._decoder = self._held = None
+        self._ready.clear()
+
+    def run(self, limit: int | None) -> bytes:
+        out: list[bytes] = []
+        produced = 0
+        while True:
+            if self._block is None and not self._ready and not self._open_block():
+                break  # the end marker is taken, or the next header is not all in
+            room = _DECODE_PIECE if limit is None else min(limit - produced, _DECODE_PIECE)
+            if room == 0:
+                break
+            piece = self._release(room) if self._ready else self._decode(room)
+            if piece is None:
+                break  # nothing more without input
+            out.append(piece)
+            produced += len(piece)
+        return b"".join(out)
+
+    def _open_block(self) -> bool:
+        """Take the next block header and set up the block's decoding;
+        False at the end marker (which is taken) or while the header is not
+        all in."""
+        read = self._next_header()
+        if read is None:
+            return False
+        block, size = read
+        if block.end:
+            self._end(block, size)
+            return False
+        self.index += 1
+        del self.buf[:size]
+        self._check_method(block)
+        self._block = block
+        self._coded_left = block.csize
+        self._held = bytearray() if block.mode & _core.MODE_X86 else None
+        if self.params.independent:  # a stored block of its own needs no engine
+            self._decoder = None if block.stored else self._new_decoder(block)
+        elif self._decoder is None:  # a solid stream's one engine, from its first block
+            self._decoder = self._new_decoder(block)
+        if self._decoder is not None:
+            if not block.stored:
+                self._decoder.start_segment(block.usize)
+            self._decoder.set_mode(block.mode, block.period)  # _check_method made it valid
+        return True
+
+    def _new_decoder(self, block: BlockHeader) -> _core.Decoder:
+        """The engine for a stream's first coded block (solid) or for one
+        block (independent), told how much it will likely decode: the
+        block's size, or, in a solid stream whose first block is full, a
+        bound from its coded size."""
+        params = self.params
+        expected = block.usize
+        if not params.independent and block.usize >= params.block_size:
+            expected = block.csize * _EXPECTED_PER_CODED_BYTE
+        return _core.Decoder(memory_mib=params.memory_mib, stages=params.stages, size_hint=expected)
+
+    def _decode(self, room: int) -> bytes | None:
+        """Decode (or, if stored, take) more of the open block: the bytes to
+        return now (none while an x86 block is held back), or None when
+        nothing comes without more input."""
+        block, held = self._block, self._held
+        assert block is not None
+        # Data held back to the block's end are not bounded by max_length.
+        take = room if held is None else _DECODE_PIECE
+        got = self._take_stored(take) if block.stored else self._decode_some(take)
+        if got is None:
+            return None
+        piece, done = got
+        if held is not None:
+            held += piece
+            piece = b""
+        else:
+            self.crc = zlib.crc32(piece, self.crc)
+        if done:
+            if held is not None:  # the transform is undone over the whole block
+                _core.x86_decode(held)
+                self.crc = zlib.crc32(held, self.crc)
+                self._ready, self._held = held, None
+            self._check_block(self.index, block)
+            self._block = None
+            if self.params.independent:
+                self._decoder = None
+        return piece
+
+    def _decode_some(self, room: int) -> tuple[bytes, bool] | None:
+        """Give the decoder the open block's available coded bytes; return
+        what it decodes and whether the block is complete, or None when it
+        can do nothing until more input."""
+        decoder = self._decoder
+        assert decoder is not None
+        chunk = bytes(self.buf[: self._coded_left])
+        del self.buf[: len(chunk)]
+        self._coded_left -= len(chunk)
+        final = self._coded_left == 0
+        remaining_before = decoder.segment_remaining
+        damaged = f"block {self.index} is damaged (coded data do not match)"
+        try:
+            piece = decoder.decompress(chunk, final, room)
+            if final and decoder.segment_remaining == 0:
+                decoder.end_segment()
+                return piece, True
+        except ValueError:
+            raise MidicothError(damaged) from None
+        if not piece and not chunk:
+            if final and decoder.segment_remaining == remaining_before:
+                raise MidicothError(f"block {self.index} is damaged (decoder made no progress)")
+            return None
+        return piece, False
+
+    def _take_stored(self, room: int) -> tuple[bytes, bool] | None:
+        """Take up to ``room`` of the open stored block's bytes that are in;
+        return them and whether the block is complete, or None if none is
+        in. A solid stream's decoder learns them, as the encoder did."""
+        take = min(self._coded_left, len(self.buf), room)
+        if not take:
+            return None
+        piece = bytes(self.buf[:take])
+        del self.buf[:take]
+        self._coded_left -= take
+        if self._decoder is not None:
+            self._decoder.learn(piece)
+        return piece, self._coded_left == 0
+
+    def _release(self, room: int) -> bytes:
+        """Up to ``room`` bytes of a complete x86 block, in order."""
+        piece = bytes(self._ready[:room])
+        del self._ready[:room]
+        return piece
+
+
+class _ParallelBlocks(_Blocks):
+    """The parallel path: the blocks of a stream of independent blocks
+    decoded on a pool of ``workers`` threads, each handed on once all its
+    coded bytes are in, and returned in order. Blocks are started only
+    until they cover what was asked; ``stop`` set makes the workers give up
+    their block."""
+
+    def __init__(
+        self, params: StreamParams, buf: bytearray, workers: int, stop: threading.Event
+    ) -> None:
+        super().__init__(params, buf)
+        self._workers = workers
+        self._stop = stop
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="midicoth")
+        # blocks in flight: (future, index, header)
+        self._inflight: collections.deque[tuple[Future[bytes | None], int, BlockHeader]] = (
+            collections.deque()
+        )
+        self._ready = bytearray()  # decoded data not yet returned
+        self._limited = False  # this call stopped starting blocks at its limit
+
+    @property
+    def wants_input(self) -> bool:
+        return not self._ready and not self._limited
+
+    def close(self) -> None:
+        self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._inflight.clear()
+        self._ready.clear()
+
+    def run(self, limit: int | None) -> bytes:
+        self._limited = False
+        while self._start_next(limit):
+            pass
+        self._collect(2 * self._workers)  # blocks finished meanwhile, without waiting
+        # What was asked is in flight: wait for it (the blocks started cover it),
+        # so that a call returns max_length bytes whenever it needs no input.
+        if self._limited:
+            assert limit is not None  # it is set against a limit only
+            while self._inflight and len(self._ready) < limit:
+                self._collect(len(self._inflight) - 1)
+        take = len(self._ready) if limit is None else min(limit, len(self._ready))
+        out = bytes(self._ready[:take])
+        del self._ready[:take]
+        return out
+
+    def _start_next(self, limit: int | None) -> bool:
+        """Hand the next block to the pool, or, at the end marker, wait for
+        all blocks in flight and take the marker. False to stop for now:
+        the block's coded bytes are not all in, or the blocks decoded and in
+        flight already cover ``limit`` (the end marker is then read by a
+        later call, so that :attr:`eof` never comes before the data). Decoded
+        data wait in ``_ready`` until the call returns, so ``limit`` is
+        measured against them alone."""
+        read = self._next_header()
+        if read is None:
+            return False
+        block, size = read
+        if block.end:
+            self._collect(0)
+            if limit is None or len(self._ready) <= limit:
+                self._end(block, size)
+            return False
+        in_flight = sum(header.usize for _, _, header in self._inflight)
+        if limit is not None and len(self._ready) + in_flight >= limit:
+            self._limited = True
+            return False
+        if len(self.buf) < size + block.csize:
+            return False
+        self.index += 1
+        self._check_method(block)
+        coded = bytes(self.buf[size : size + block.csize])
+        del self.buf[: size + block.csize]
+        job = (coded, block, self.params.memory_mib, self.params.stages, self._stop)
+        self._inflight.append((self._pool.submit(_decompress_block, *job), self.index, block))
+        self._collect(2 * self._workers)
+        return True
+
+    def _collect(self, keep: int) -> None:
+        """Move finished blocks, in order, to the decoded data, checking each;
+        wait while more than ``keep`` are in flight."""
+        while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
+            future, index, block = self._inflight.popleft()
+            data = future.result()
+            if self._stop.is_set():
+                raise MidicothError("the decompressor is closed")
+            if data is None:
+                raise MidicothError(f"block {index} is damaged (coded data do not match)")
+            self.crc = zlib.crc32(data, self.crc)
+            self._check_block(index, block)
+            self._ready += data
 
 
 class MidicothDecompressor:
@@ -535,39 +785,19 @@ class MidicothDecompressor:
     """
 
     def __init__(self, *, threads: int = 1, memlimit: int | None = DEFAULT_MEMLIMIT) -> None:
-        _check_threads(threads)
-        _check_memlimit(memlimit)
+        check_count("threads", threads)
+        check_count("memlimit", memlimit, optional=True)
         self._threads = _cores(threads)
         self._memlimit = memlimit
-        self._workers = 1  # engines decoding at once, set from the stream's header
         self._stop = threading.Event()  # set by close(): workers give up their block
         self._failure = ""  # why the object cannot go on, once it cannot
         self._lock = threading.Lock()
-        self._buf = bytearray()
-        self._state = _HEADER
+        self._buf = bytearray()  # input not yet used
         self._params: StreamParams | None = None
-        self._decoder: _core.Decoder | None = None
+        self._blocks: _Blocks | None = None  # the decoding path, once the header is read
         self._eof = False
         self._needs_input = True
         self._unused_data = b""
-        self._total = 0  # uncompressed bytes of finished blocks
-        self._block_index = -1
-        # The chained data check: CRC-32 of all data decoded so far, which at
-        # the end of a block is what its header must hold.
-        self._block_crc = 0
-        self._block = BlockHeader(end=False, usize=0, csize=0, crc=0)  # the open block's header
-        self._coded_left = 0  # coded (or stored) bytes of the open block not yet taken
-        # The open block's data, when they are returned only once all are in:
-        # the x86 transform is undone over the whole block.
-        self._held: bytearray | None = None
-        # threads > 1 on independent blocks: blocks in flight (future, index,
-        # size, expected check), and decoded data not yet returned
-        self._pool: ThreadPoolExecutor | None = None
-        self._inflight: collections.deque[tuple[Future[bytes | None], int, int, int]] = (
-            collections.deque()
-        )
-        self._limited = False  # this call stopped starting blocks at max_length
-        self._ready = bytearray()
 
     @property
     def eof(self) -> bool:
@@ -601,16 +831,15 @@ class MidicothDecompressor:
         with self._lock:
             if self._eof:
                 raise EOFError("Already at end of stream")
-            if self._state == _FAILED:
+            if self._failure:
                 raise MidicothError(self._failure)
             self._buf += view
             try:
-                return self._run(max_length)
+                return self._run(None if max_length < 0 else max_length)
             except MidicothError:
-                closed = self._stop.is_set()
                 self._fail(
                     "the decompressor is closed"
-                    if closed
+                    if self._stop.is_set()
                     else "the stream is damaged; the decompressor cannot go on"
                 )
                 raise
@@ -626,291 +855,53 @@ class MidicothDecompressor:
         no longer be used. Needed only to stop early with ``threads`` > 1."""
         self._stop.set()
         with self._lock:
-            if self._state != _FAILED:
+            if not self._failure:
                 self._fail("the decompressor is closed")
 
     def __del__(self) -> None:
-        stop, pool = getattr(self, "_stop", None), getattr(self, "_pool", None)
+        stop, blocks = getattr(self, "_stop", None), getattr(self, "_blocks", None)
         if stop is not None:
             stop.set()
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if blocks is not None:
+            blocks.close()
 
     def _fail(self, why: str) -> None:
         """Put the object out of use, dropping its engines and workers."""
-        self._state = _FAILED
         self._failure = why
-        self._decoder = None
-        self._held = None
-        self._inflight.clear()
-        self._ready.clear()
-        self._close_pool()
+        if self._blocks is not None:
+            self._blocks.close()
 
-    def _where(self) -> str:
-        return f"block {self._block_index}"
-
-    def _parallel(self) -> bool:
-        return self._workers > 1 and self._params is not None and self._params.independent
-
-    def _close_pool(self) -> None:
-        if self._pool is not None:
-            self._stop.set()
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-    def _run(self, max_length: int) -> bytes:
-        out: list[bytes] = []
-        produced = 0
-        limit = max_length if max_length >= 0 else None
-        buf = self._buf
-        self._limited = False
-        while True:
-            if self._state == _HEADER:
-                header = read_stream_header(buf)  # checks the magic from the first byte
-                if header is None:
-                    break
-                params, size = header
-                check_decodable(params)
-                self._workers = _engines_within(params, self._memlimit, self._threads)
-                del buf[:size]
-                self._params = params
-                self._state = _BLOCK_HEADER
-            elif self._state == _BLOCK_HEADER:
-                assert self._params is not None
-                try:
-                    read = read_block_header(buf, self._params)
-                except MidicothError as exc:
-                    self._block_index += 1
-                    raise MidicothError(f"{self._where()}: {exc}") from None
-                if read is None:
-                    break
-                block, size = read
-                if self._parallel():
-                    if not self._parallel_block(block, size, limit):
-                        break
-                    if not block.end:
-                        continue
-                self._block_index += 1
-                del buf[:size]
-                if block.end:
-                    if block.usize != self._total:
-                        raise MidicothError(
-                            f"end marker declares {block.usize} bytes but the stream "
-                            f"held {self._total} (a block is missing or extra)"
-                        )
-                    self._state = _END
-                    self._eof = True
-                    self._unused_data = bytes(buf)
-                    buf.clear()
-                    self._decoder = None
-                    self._close_pool()
-                    break
-                self._start_block(block)
-            elif self._state in (_BLOCK_DATA, _BLOCK_STORED, _BLOCK_RELEASE):
-                room = _DECODE_PIECE if limit is None else min(limit - produced, _DECODE_PIECE)
-                if room == 0:
-                    break
-                if self._state == _BLOCK_RELEASE:
-                    produced += self._release(room, out)
-                    continue
-                # Data held back to the block's end are not bounded by max_length.
-                take = room if self._held is None else _DECODE_PIECE
-                if self._state == _BLOCK_DATA:
-                    got = self._decode_some(take)
-                else:
-                    got = self._take_stored(take)
-                if got is None:
-                    break  # nothing more without input
-                piece, done = got
-                if self._held is not None:
-                    self._held += piece
-                elif piece:
-                    self._block_crc = zlib.crc32(piece, self._block_crc)
-                    out.append(piece)
-                    produced += len(piece)
-                if done:
-                    self._end_block()
-            else:  # pragma: no cover - _END sets eof and _FAILED raises before
-                break
-        self._collect(2 * self._workers)  # blocks finished meanwhile, without waiting
-        # What was asked is in flight: wait for it (the blocks started cover it),
-        # so that a call returns max_length bytes whenever it needs no input.
-        while self._limited and self._inflight and len(self._ready) < limit - produced:
-            self._collect(len(self._inflight) - 1)
-        if self._ready:
-            take = len(self._ready) if limit is None else min(limit - produced, len(self._ready))
-            out.append(bytes(self._ready[:take]))
-            del self._ready[:take]
-            produced += take
+    def _run(self, limit: int | None) -> bytes:
+        blocks = self._blocks or self._read_stream_header()
+        out = b"" if blocks is None else blocks.run(limit)
+        if blocks is not None and blocks.ended:
+            self._eof = True
+            self._unused_data = bytes(self._buf)
+            self._buf.clear()
+            blocks.close()
         self._needs_input = (
             not self._eof
-            and not self._ready
-            and not self._limited
-            and (limit is None or produced < limit)
+            and (blocks is None or blocks.wants_input)
+            and (limit is None or len(out) < limit)
         )
-        return b"".join(out)
+        return out
 
-    def _parallel_block(self, block: BlockHeader, size: int, limit: int | None) -> bool:
-        """Hand a whole block to the pool, or, at the end marker, wait for all
-        blocks in flight. Return False to stop for now: the block's coded
-        bytes are not all in, or the blocks decoded and in flight already
-        cover ``limit`` (the end marker is then read by a later call, so
-        that :attr:`eof` never comes before the data). Decoded data wait in
-        ``_ready`` until the call returns, so ``limit`` is measured against
-        them alone."""
-        assert self._params is not None
-        if block.end:
-            self._collect(0)
-            return limit is None or len(self._ready) <= limit
-        in_flight = sum(usize for _, _, usize, _ in self._inflight)
-        if limit is not None and len(self._ready) + in_flight >= limit:
-            self._limited = True
-            return False
-        if len(self._buf) < size + block.csize:
-            return False
-        self._block_index += 1
-        self._check_method(block)
-        coded = bytes(self._buf[size : size + block.csize])
-        del self._buf[: size + block.csize]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="midicoth")
-        future = self._pool.submit(
-            _decompress_block,
-            coded,
-            block,
-            self._params.memory_mib,
-            self._params.stages,
-            self._stop,
-        )
-        self._inflight.append((future, self._block_index, block.usize, block.crc))
-        self._collect(2 * self._workers)
-        return True
-
-    def _collect(self, keep: int) -> None:
-        """Move finished blocks, in order, to the decoded data, checking each;
-        wait while more than ``keep`` are in flight."""
-        while self._inflight and (len(self._inflight) > keep or self._inflight[0][0].done()):
-            future, index, usize, crc = self._inflight.popleft()
-            data = future.result()
-            if self._stop.is_set():
-                raise MidicothError("the decompressor is closed")
-            if data is None:
-                raise MidicothError(f"block {index} is damaged (coded data do not match)")
-            self._block_crc = zlib.crc32(data, self._block_crc)
-            if self._block_crc & 0xFFFFFFFF != crc:
-                raise MidicothError(f"block {index} is damaged or out of place (checksum mismatch)")
-            self._total += usize
-            self._ready += data
-
-    def _new_decoder(self, block: BlockHeader) -> _core.Decoder:
-        """The engine for a stream's first coded block (solid) or for one
-        block (independent), told how much it will likely decode: the
-        block's size, or, in a solid stream whose first block is full, a
-        bound from its coded size."""
-        params = self._params
-        assert params is not None
-        expected = block.usize
-        if not params.independent and block.usize >= params.block_size:
-            expected = block.csize * _EXPECTED_PER_CODED_BYTE
-        return _core.Decoder(memory_mib=params.memory_mib, stages=params.stages, size_hint=expected)
-
-    def _check_method(self, block: BlockHeader) -> None:
-        """Refuse a block whose method the engine cannot use with the stream's stages."""
-        assert self._params is not None
-        if not _core.mode_valid(block.mode, block.period, self._params.stages):
-            raise MidicothError(
-                f"{self._where()}: block uses a method ({method_name(block.mode, block.period)}) "
-                f"that stages {stages_name(self._params.stages)} do not allow"
-            )
-
-    def _start_block(self, block: BlockHeader) -> None:
-        """Set up the engine for the block whose header was just read."""
-        assert self._params is not None
-        self._check_method(block)
-        self._block = block
-        self._coded_left = block.csize
-        self._held = bytearray() if block.mode & _core.MODE_X86 else None
-        if self._params.independent:  # a stored block of its own needs no engine
-            self._decoder = None if block.stored else self._new_decoder(block)
-        elif self._decoder is None:  # a solid stream's one engine, from its first block
-            self._decoder = self._new_decoder(block)
-        decoder = self._decoder
-        if decoder is not None:
-            if not block.stored:
-                decoder.start_segment(block.usize)
-            decoder.set_mode(block.mode, block.period)  # _check_method made it valid
-        self._state = _BLOCK_STORED if block.stored else _BLOCK_DATA
-
-    def _decode_some(self, room: int) -> tuple[bytes, bool] | None:
-        """Give the decoder the open block's available coded bytes; return
-        what it decodes and whether the block is complete, or None when it
-        can do nothing until more input."""
-        decoder = self._decoder
-        assert decoder is not None
-        buf = self._buf
-        chunk = bytes(buf[: self._coded_left])
-        del buf[: len(chunk)]
-        self._coded_left -= len(chunk)
-        final = self._coded_left == 0
-        remaining_before = decoder.segment_remaining
-        try:
-            piece = decoder.decompress(chunk, final, room)
-        except ValueError:
-            raise MidicothError(f"{self._where()} is damaged (coded data do not match)") from None
-        if final and decoder.segment_remaining == 0:
-            try:
-                decoder.end_segment()
-            except ValueError:
-                raise MidicothError(
-                    f"{self._where()} is damaged (coded data do not match)"
-                ) from None
-            return piece, True
-        if not piece and not chunk:
-            if final and decoder.segment_remaining == remaining_before:
-                raise MidicothError(f"{self._where()} is damaged (decoder made no progress)")
+    def _read_stream_header(self) -> _Blocks | None:
+        """Read the stream header, once it is all in, and choose the path
+        that decodes the blocks; None until then."""
+        header = read_stream_header(self._buf)  # checks the magic from the first byte
+        if header is None:
             return None
-        return piece, False
-
-    def _take_stored(self, room: int) -> tuple[bytes, bool] | None:
-        """Take up to ``room`` of the open stored block's bytes that are in;
-        return them and whether the block is complete, or None if none is
-        in. A solid stream's decoder learns them, as the encoder did."""
-        buf = self._buf
-        take = min(self._coded_left, len(buf), room)
-        if not take:
-            return None
-        piece = bytes(buf[:take])
-        del buf[:take]
-        self._coded_left -= take
-        if self._decoder is not None:
-            self._decoder.learn(piece)
-        return piece, self._coded_left == 0
-
-    def _end_block(self) -> None:
-        """Check the block just completed; data held back are made ready to return."""
-        held = self._held
-        if held is not None:  # an x86 block: the transform is undone over all of it
-            _core.x86_decode(held)
-            self._block_crc = zlib.crc32(held, self._block_crc)
-        if self._block_crc & 0xFFFFFFFF != self._block.crc:
-            raise MidicothError(f"{self._where()} is damaged or out of place (checksum mismatch)")
-        self._total += self._block.usize
-        if self._params is not None and self._params.independent:
-            self._decoder = None
-        self._state = _BLOCK_HEADER if held is None else _BLOCK_RELEASE
-
-    def _release(self, room: int, out: list[bytes]) -> int:
-        """Return up to ``room`` bytes of a block held back to its end (into
-        ``out``); return how many."""
-        held = self._held
-        assert held is not None
-        piece = bytes(held[:room])
-        del held[:room]
-        out.append(piece)
-        if not held:
-            self._held = None
-            self._state = _BLOCK_HEADER
-        return len(piece)
+        params, size = header
+        check_decodable(params)
+        workers = _engines_within(params, self._memlimit, self._threads)
+        del self._buf[:size]
+        self._params = params
+        if workers > 1 and params.independent:
+            self._blocks = _ParallelBlocks(params, self._buf, workers, self._stop)
+        else:
+            self._blocks = _SerialBlocks(params, self._buf)
+        return self._blocks
 
 
 def compress(
@@ -955,13 +946,11 @@ def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT
     decodes independent blocks on that many cores and ``memlimit`` caps the
     models' memory (see :class:`MidicothDecompressor`).
     """
-    _check_threads(threads)
-    _check_memlimit(memlimit)
-    results = []
+    decomp = MidicothDecompressor(threads=threads, memlimit=memlimit)  # checks them first
     data = bytes(_bytes_view(data))
     size = len(data)
+    results = []
     while True:
-        decomp = MidicothDecompressor(threads=threads, memlimit=memlimit)
         results.append(decomp.decompress(data))
         if not decomp.eof:
             raise MidicothError("compressed data ended before the end-of-stream marker")
@@ -969,6 +958,7 @@ def decompress(data: Buffer, *, threads: int = 1, memlimit: int | None = DEFAULT
         if not data:
             return b"".join(results)
         _check_next_stream(data, size - len(data))
+        decomp = MidicothDecompressor(threads=threads, memlimit=memlimit)
 
 
 def _check_next_stream(rest: bytes, offset: int) -> None:
@@ -980,364 +970,5 @@ def _check_next_stream(rest: bytes, offset: int) -> None:
         )
 
 
-class _DecompressReader(io.RawIOBase):
-    """Raw reader of the decompressed bytes of a file of concatenated streams.
-
-    Meant to sit under :class:`io.BufferedReader`; seeking is emulated by
-    reading (and, backwards, by starting again from the beginning).
-    """
-
-    def __init__(self, fp: IO[bytes], threads: int, memlimit: int | None) -> None:
-        self._fp = fp
-        self._threads = threads
-        self._memlimit = memlimit
-        self._decomp = self._new_decompressor()
-        self._eof = False
-        self._pos = 0
-        self._size = -1
-        self._read_in = 0  # compressed bytes read from the file
-
-    def _read_raw(self) -> bytes:
-        raw = self._fp.read(_READ_CHUNK)
-        self._read_in += len(raw)
-        return raw
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return self._fp.seekable()
-
-    def readinto(self, b: Any) -> int:
-        with memoryview(b) as view, view.cast("B") as byte_view:
-            data = self.read(len(byte_view))
-            byte_view[: len(data)] = data
-        return len(data)
-
-    def read(self, size: int = -1) -> bytes:
-        if size < 0:
-            return self.readall()
-        if not size or self._eof:
-            return b""
-        data = b""
-        while not data:
-            if self._decomp.eof:
-                raw = self._decomp.unused_data
-                offset = self._read_in - len(raw)
-                raw = raw or self._read_raw()
-                if not raw:  # clean end after a whole stream
-                    self._eof = True
-                    self._size = self._pos
-                    return b""
-                _check_next_stream(raw, offset)
-                self._decomp.close()
-                self._decomp = self._new_decompressor()
-            elif self._decomp.needs_input:
-                raw = self._read_raw()
-                if not raw:
-                    raise MidicothError("compressed file ended before the end-of-stream marker")
-            else:
-                raw = b""
-            data = self._decomp.decompress(raw, size)
-        self._pos += len(data)
-        return data
-
-    def _new_decompressor(self) -> MidicothDecompressor:
-        return MidicothDecompressor(threads=self._threads, memlimit=self._memlimit)
-
-    def close(self) -> None:
-        self._decomp.close()
-        super().close()
-
-    def readall(self) -> bytes:
-        chunks = []
-        while True:
-            data = self.read(io.DEFAULT_BUFFER_SIZE * 8)
-            if not data:
-                return b"".join(chunks)
-            chunks.append(data)
-
-    def _rewind(self) -> None:
-        self._fp.seek(0)
-        self._eof = False
-        self._pos = 0
-        self._read_in = 0
-        self._decomp.close()
-        self._decomp = self._new_decompressor()
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            pass
-        elif whence == io.SEEK_CUR:
-            offset = self._pos + offset
-        elif whence == io.SEEK_END:
-            if self._size < 0:
-                while self.read(io.DEFAULT_BUFFER_SIZE * 8):
-                    pass
-            offset = self._size + offset
-        else:
-            raise ValueError(f"Invalid value for whence: {whence}")
-        if offset < self._pos:
-            self._rewind()
-        else:
-            offset -= self._pos
-        while offset > 0:
-            data = self.read(min(io.DEFAULT_BUFFER_SIZE * 8, offset))
-            if not data:
-                break
-            offset -= len(data)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-
-_MODE_CLOSED, _MODE_READ, _MODE_WRITE = range(3)
-
-
-class MidicothFile(io.BufferedIOBase):
-    """A file object over a Midicoth stream, like :class:`lzma.LZMAFile`.
-
-    ``filename`` is a path (str, bytes or path-like) or a binary file object.
-    ``mode`` is ``"r"`` (read, the default), ``"w"`` (truncate), ``"x"``
-    (create; fail if it exists) or ``"a"`` (append a new stream), each
-    optionally followed by ``"b"``. Reading accepts concatenated streams and
-    supports :meth:`seek` by emulation (slow backwards: it decodes again from
-    the start). The compression keywords (``level`` and ``size_hint``
-    among them) are those of :class:`MidicothCompressor` and apply only to
-    writing, except
-    ``threads``: when reading, it decodes independent blocks on that many
-    cores. ``memlimit`` applies only to reading (see
-    :class:`MidicothDecompressor`).
-    """
-
-    def __init__(
-        self,
-        filename: PathLike | IO[bytes],
-        mode: str = "r",
-        *,
-        memory_mib: int | None = None,
-        stages: int | str | None = None,
-        block_size: int | None = None,
-        threads: int | None = None,
-        modes: int | str | None = None,
-        size_hint: int | None = None,
-        memlimit: int | None = DEFAULT_MEMLIMIT,
-        level: int | None = None,
-    ) -> None:
-        self._fp: IO[bytes] | None = None
-        self._closefp = False
-        self._mode = _MODE_CLOSED
-        self._pos = 0
-        self._compressor: MidicothCompressor | None = None
-        self._buffer: io.BufferedReader | None = None
-
-        read_threads = 1 if threads is None else threads
-        if mode in ("r", "rb"):
-            if (memory_mib, stages, block_size, modes, size_hint, level) != (None,) * 6:
-                raise ValueError("compression options apply only when writing")
-            _check_threads(read_threads)
-            _check_memlimit(memlimit)
-            mode_code = _MODE_READ
-        elif mode in ("w", "wb", "a", "ab", "x", "xb"):
-            if memlimit != DEFAULT_MEMLIMIT:
-                raise ValueError("memlimit applies only when reading")
-            mode_code = _MODE_WRITE
-            self._compressor = MidicothCompressor(
-                memory_mib=memory_mib,
-                stages=stages,
-                block_size=block_size,
-                threads=1 if threads is None else threads,
-                size_hint=size_hint,
-                modes=modes,
-                level=level,
-            )
-        else:
-            raise ValueError(f"Invalid mode: {mode!r}")
-
-        if isinstance(filename, (str, bytes, os.PathLike)):
-            if "b" not in mode:
-                mode += "b"
-            self._fp = builtins.open(filename, mode)  # noqa: SIM115 - closed by close()
-            self._closefp = True
-        elif hasattr(filename, "read") or hasattr(filename, "write"):
-            self._fp = filename  # type: ignore[assignment]
-        else:
-            raise TypeError("filename must be a str, bytes, path-like or file object")
-        self._mode = mode_code
-        self._mode_str = "rb" if mode_code == _MODE_READ else "wb"
-        if mode_code == _MODE_READ:
-            assert self._fp is not None
-            self._buffer = io.BufferedReader(_DecompressReader(self._fp, read_threads, memlimit))
-
-    def close(self) -> None:
-        """Flush and close the file; a stream being written gets its end marker."""
-        if self._mode == _MODE_CLOSED:
-            return
-        try:
-            if self._mode == _MODE_READ:
-                assert self._buffer is not None
-                self._buffer.close()
-                self._buffer = None
-            elif self._mode == _MODE_WRITE:
-                assert self._compressor is not None and self._fp is not None
-                self._fp.write(self._compressor.flush())
-                self._compressor = None
-        finally:
-            try:
-                if self._closefp and self._fp is not None:
-                    self._fp.close()
-            finally:
-                self._fp = None
-                self._closefp = False
-                self._mode = _MODE_CLOSED
-
-    @property
-    def closed(self) -> bool:
-        """True once the file is closed."""
-        return self._mode == _MODE_CLOSED
-
-    @property
-    def name(self) -> Any:
-        """The underlying file's name."""
-        self._check_not_closed()
-        return self._fp.name  # type: ignore[union-attr]
-
-    @property
-    def mode(self) -> str:
-        """``"rb"`` or ``"wb"``."""
-        return self._mode_str
-
-    def fileno(self) -> int:
-        """The underlying file's descriptor."""
-        self._check_not_closed()
-        assert self._fp is not None
-        return self._fp.fileno()
-
-    def seekable(self) -> bool:
-        """True if reading from a seekable file."""
-        return self.readable() and self._buffer is not None and self._buffer.seekable()
-
-    def readable(self) -> bool:
-        """True if the file was opened for reading."""
-        self._check_not_closed()
-        return self._mode == _MODE_READ
-
-    def writable(self) -> bool:
-        """True if the file was opened for writing."""
-        self._check_not_closed()
-        return self._mode == _MODE_WRITE
-
-    def _check_not_closed(self) -> None:
-        if self.closed:
-            raise ValueError("I/O operation on closed file")
-
-    def _reader(self) -> io.BufferedReader:
-        self._check_not_closed()
-        if self._mode != _MODE_READ:
-            raise io.UnsupportedOperation("File not open for reading")
-        assert self._buffer is not None
-        return self._buffer
-
-    def peek(self, size: int = -1) -> bytes:
-        """Return buffered data without advancing the position (at least one
-        byte unless at end of file)."""
-        return self._reader().peek(size)
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Read up to ``size`` uncompressed bytes (all if -1 or None; other
-        negative sizes raise :class:`ValueError`, as in :mod:`lzma`)."""
-        return self._reader().read(-1 if size is None else size)
-
-    def read1(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes with at most one read of the underlying file."""
-        reader = self._reader()
-        if size < 0:
-            size = io.DEFAULT_BUFFER_SIZE
-        return reader.read1(size)
-
-    def readinto(self, b: Any) -> int:
-        """Read bytes into a writable buffer; return how many were read."""
-        return self._reader().readinto(b)
-
-    def readline(self, size: int | None = -1) -> bytes:
-        """Read a line of uncompressed bytes, ending with ``b"\\n"`` unless at end of file."""
-        return self._reader().readline(-1 if size is None else size)
-
-    def write(self, data: Buffer) -> int:
-        """Compress and write ``data``; return its length in bytes."""
-        self._check_not_closed()
-        if self._mode != _MODE_WRITE:
-            raise io.UnsupportedOperation("File not open for writing")
-        assert self._compressor is not None and self._fp is not None
-        view = _bytes_view(data)
-        self._fp.write(self._compressor.compress(view))
-        self._pos += len(view)
-        return len(view)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move to an uncompressed offset (reading only; emulated, may be slow)."""
-        if not self.seekable():
-            raise io.UnsupportedOperation("The underlying file object does not support seeking")
-        return self._reader().seek(offset, whence)
-
-    def tell(self) -> int:
-        """The current uncompressed position."""
-        self._check_not_closed()
-        if self._mode == _MODE_READ:
-            assert self._buffer is not None
-            return self._buffer.tell()
-        return self._pos
-
-
-def open(
-    filename: PathLike | IO[bytes],
-    mode: str = "rb",
-    *,
-    memory_mib: int | None = None,
-    stages: int | str | None = None,
-    block_size: int | None = None,
-    threads: int | None = None,
-    modes: int | str | None = None,
-    size_hint: int | None = None,
-    memlimit: int | None = DEFAULT_MEMLIMIT,
-    level: int | None = None,
-    encoding: str | None = None,
-    errors: str | None = None,
-    newline: str | None = None,
-) -> MidicothFile | io.TextIOWrapper:
-    """Open a Midicoth file in binary or text mode; return a file object.
-
-    ``mode`` is one of ``"r"``, ``"w"``, ``"x"``, ``"a"``, optionally with
-    ``"b"`` (binary, the default) or ``"t"`` (text). In text mode the file is
-    wrapped in :class:`io.TextIOWrapper` with ``encoding``, ``errors`` and
-    ``newline``; in binary mode those must be None. The other keywords are
-    those of :class:`MidicothFile` (``level`` or the settings it stands
-    for, when writing).
-    """
-    if "t" in mode:
-        if "b" in mode:
-            raise ValueError(f"Invalid mode: {mode!r}")
-    else:
-        if encoding is not None:
-            raise ValueError("Argument 'encoding' not supported in binary mode")
-        if errors is not None:
-            raise ValueError("Argument 'errors' not supported in binary mode")
-        if newline is not None:
-            raise ValueError("Argument 'newline' not supported in binary mode")
-    binary = MidicothFile(
-        filename,
-        mode.replace("t", ""),
-        memory_mib=memory_mib,
-        stages=stages,
-        block_size=block_size,
-        threads=threads,
-        modes=modes,
-        size_hint=size_hint,
-        memlimit=memlimit,
-        level=level,
-    )
-    if "t" in mode:
-        encoding = io.text_encoding(encoding) if hasattr(io, "text_encoding") else encoding
-        return io.TextIOWrapper(binary, encoding, errors, newline)
-    return binary
+# Last: the file class and open() build on the classes above.
+from ._file import MidicothFile, open

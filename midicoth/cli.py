@@ -57,15 +57,13 @@ from typing import IO, Any, TypeVar
 import click
 
 from . import __version__, _core
+from ._checks import check_block_size, check_level_alone
 from .api import DEFAULT_MEMLIMIT, MidicothCompressor, MidicothFile
 from .format import (
     FORMAT_VERSION,
-    MAX_BLOCK_SIZE,
-    MIN_BLOCK_SIZE,
     READ_VERSIONS,
     MidicothError,
     StreamLayout,
-    memory_mib_valid,
     modes_name,
     parse_modes,
     parse_stages,
@@ -112,12 +110,10 @@ class _SizeType(click.ParamType):
             if match is None:
                 self.fail(f"{value!r} is not a size like 65536, 64K or 4M", param, ctx)
             size = int(match.group(1)) * _UNITS[match.group(2).upper()]
-        if not MIN_BLOCK_SIZE <= size <= MAX_BLOCK_SIZE:
-            self.fail(
-                f"{value} is out of range ({_human(MIN_BLOCK_SIZE)} to {_human(MAX_BLOCK_SIZE)})",
-                param,
-                ctx,
-            )
+        try:
+            check_block_size(size)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
         return size
 
 
@@ -162,10 +158,12 @@ def _memlimit(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _check_memory(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and not memory_mib_valid(value):
-        raise click.BadParameter(
-            f"{value} is not a power of two from {_core.MIN_MEMORY_MIB} to {_core.MAX_MEMORY_MIB}"
-        )
+    """--memory: a budget the engine takes (the core's rule and message)."""
+    try:
+        if value is not None:
+            _core.check_params(value, _core.ALL_STAGES)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     return value
 
 
@@ -1152,20 +1150,11 @@ def compress_command(files: Sequence[str], **kwargs: Any) -> None:
     """
     opts = _Options(**kwargs)
     if opts.level is not None:
-        given = [
-            name
-            for name, value in (
-                ("--stages", opts.stages),
-                ("--modes", opts.modes),
-                ("--memory", opts.memory),
-            )
-            if value is not None
-        ]
-        if given:
-            raise click.UsageError(
-                f"-{opts.level} and {' and '.join(given)} exclude each other: a level "
-                "sets the stages, modes and memory (give one or the other)"
-            )
+        settings = {"--stages": opts.stages, "--modes": opts.modes, "--memory": opts.memory}
+        try:
+            check_level_alone(f"-{opts.level}", settings)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
     _guarded(_compress_one, files, opts)
 
 

@@ -363,30 +363,55 @@ def parse_stages(text: str) -> int:
     ``,`` (``"match+mix+apm"``; PPM is always on and may be named too), or
     the bitmask as a number. Raises ValueError for anything else."""
     stages = _parse_flags(text, _STAGE_PRESETS, _STAGE_NAMES, _core.KNOWN_STAGES, "stage")
-    if not stages_valid(stages):
-        raise ValueError(f"{text!r}: the lean stage takes only match and apm with it")
+    try:
+        _core.check_params(_core.MIN_MEMORY_MIB, stages)  # the engine's rule
+    except ValueError as exc:
+        raise ValueError(f"stages {text!r}: {exc}") from None
     return stages
 
 
 def stages_valid(stages: int) -> bool:
-    """True if the engine takes this stage set (its own parameter check:
-    bits of ``KNOWN_STAGES``, and ``STAGE_LEAN`` with at most
-    ``STAGE_MATCH`` and ``STAGE_APM``)."""
+    """True if the engine takes this stage set (the core's rule:
+    ``_core.stages_valid``)."""
     return _core.stages_valid(stages)
 
 
 def memory_mib_valid(memory_mib: int) -> bool:
-    """True if the engine accepts this memory budget: a power of two within
-    ``MIN_MEMORY_MIB`` … ``MAX_MEMORY_MIB``."""
-    return (
-        _core.MIN_MEMORY_MIB <= memory_mib <= _core.MAX_MEMORY_MIB
-        and memory_mib & (memory_mib - 1) == 0
-    )
+    """True if the engine takes this memory budget (the core's rule:
+    ``_core.memory_valid``)."""
+    return _core.memory_valid(memory_mib)
 
 
 def max_coded_size(usize: int) -> int:
     """Largest coded size the engine can produce for ``usize`` bytes."""
     return usize * _core.MAX_EXPANSION + 8
+
+
+# --- the limits a reader checks, for every format version -----------------------------
+
+
+def _check_declared_block_size(block_size: int) -> None:
+    """A stream header's block size: 1 … :data:`MAX_BLOCK_SIZE`."""
+    if not 1 <= block_size <= MAX_BLOCK_SIZE:
+        raise MidicothError(f"stream header declares an invalid block size ({block_size})")
+
+
+def _check_usize(usize: int, params: StreamParams) -> None:
+    """A block holds at most the stream's block size."""
+    if usize > params.block_size:
+        raise MidicothError(
+            f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
+        )
+
+
+def _check_csize(usize: int, csize: int, stored: bool) -> None:
+    """A stored block's coded size is its size; a coded block's is 1 …
+    :func:`max_coded_size` of it."""
+    if stored:
+        if csize != usize:
+            raise MidicothError(f"stored block declares {csize} stored bytes for {usize} bytes")
+    elif not 1 <= csize <= max_coded_size(usize):
+        raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
 
 
 # --- varints -------------------------------------------------------------------------
@@ -541,8 +566,7 @@ def read_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
     level = (flags & known & _LEVEL_BITS) >> _LEVEL_SHIFT
     if level > MAX_LEVEL:
         raise MidicothError(f"stream header records an invalid level ({level}; 1 … {MAX_LEVEL})")
-    if not 1 <= block_size <= MAX_BLOCK_SIZE:
-        raise MidicothError(f"stream header declares an invalid block size ({block_size})")
+    _check_declared_block_size(block_size)
     if memory_log2 >= 64:
         raise MidicothError(
             f"stream header declares an invalid memory budget (2^{memory_log2} MiB)"
@@ -686,10 +710,7 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
     end = _past_check(data, at + 4, "block header")
     if end is None:
         return None
-    if usize > params.block_size:
-        raise MidicothError(
-            f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
-        )
+    _check_usize(usize, params)
     mode, stored = method & ~METHOD_STORED, bool(method & METHOD_STORED)
     if mode & ~_core.MODE_ALL:
         raise MidicothError(f"block uses a method this midicoth does not know ({method:#04x})")
@@ -697,11 +718,7 @@ def read_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHeader, 
         raise MidicothError(
             f"block declares an invalid record period ({period}; 0 … {_core.MAX_PERIOD})"
         )
-    if stored:
-        if csize != usize:
-            raise MidicothError(f"stored block declares {csize} stored bytes for {usize} bytes")
-    elif not 1 <= csize <= max_coded_size(usize):
-        raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
+    _check_csize(usize, csize, stored)
     header = BlockHeader(
         end=False, usize=usize, csize=csize, crc=data_crc, mode=mode, period=period, stored=stored
     )
@@ -732,8 +749,7 @@ def _read_v1_stream_header(data: Buffer) -> tuple[StreamParams, int] | None:
         raise MidicothError("stream header is damaged (checksum mismatch)")
     if flags & ~FLAG_INDEPENDENT or reserved:
         raise MidicothError("stream header uses flags this version does not know")
-    if not 1 <= block_size <= MAX_BLOCK_SIZE:
-        raise MidicothError(f"stream header declares an invalid block size ({block_size})")
+    _check_declared_block_size(block_size)
     params = StreamParams(
         memory_mib=memory_mib,
         stages=stages,
@@ -755,12 +771,8 @@ def _read_v1_block_header(data: Buffer, params: StreamParams) -> tuple[BlockHead
     if usize == 0:
         total = _V1_END_MARKER.unpack(head)[1]
         return BlockHeader(end=True, usize=total, csize=0, crc=0), _V1_BLOCK_HEADER_SIZE
-    if usize > params.block_size:
-        raise MidicothError(
-            f"block declares {usize} bytes, more than the stream's block size ({params.block_size})"
-        )
-    if not 1 <= csize <= max_coded_size(usize):
-        raise MidicothError(f"block declares an impossible coded size ({csize} for {usize} bytes)")
+    _check_usize(usize, params)
+    _check_csize(usize, csize, stored=False)
     return BlockHeader(False, usize, csize, data_crc), _V1_BLOCK_HEADER_SIZE
 
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from . import _core
-from .format import SOLID_BLOCK_SIZE, memory_mib_valid, stages_valid
+from ._checks import check_memory_mib, check_modes, check_stages
+from .format import SOLID_BLOCK_SIZE
 
 __all__ = ["DEFAULT_LEVEL", "LEVELS", "Level", "auto_memory_mib", "memory_for"]
 
@@ -68,21 +69,18 @@ class Level:
     modes: int
     """Block methods the analyser may pick: a combination of ``MODE_*``."""
     memory_cap_mib: int
-    """The largest memory budget (MiB) the level gives a model: a valid
-    budget (a power of two within ``MIN_MEMORY_MIB`` … ``MAX_MEMORY_MIB``).
-    An input of unknown size gets it."""
+    """The largest memory budget (MiB) the level gives a model: a budget
+    the engine takes (``_core.memory_valid``). An input of unknown size
+    gets it."""
     memory_per_byte: int
     """Model memory per input byte the budget aims for (see :func:`memory_for`)."""
     summary: str
     """One line for people: what the level trades, as ``--help`` lists it."""
 
     def __post_init__(self) -> None:
-        if not stages_valid(self.stages):
-            raise ValueError(f"a level's stages must be STAGE_* flags, not {self.stages:#x}")
-        if self.modes < 0 or self.modes & ~_core.MODE_ALL:
-            raise ValueError(f"a level's modes must be MODE_* flags, not {self.modes:#x}")
-        if not memory_mib_valid(self.memory_cap_mib):
-            raise ValueError(f"a level's memory cap must be a budget, not {self.memory_cap_mib}")
+        check_stages("a level's stages", self.stages)
+        check_modes("a level's modes", self.modes)
+        check_memory_mib("a level's memory cap", self.memory_cap_mib)
         if self.memory_per_byte < 1:
             raise ValueError(f"a level's memory per byte is positive, not {self.memory_per_byte}")
         if _budget(SOLID_BLOCK_SIZE + 1, self.memory_cap_mib, self.memory_per_byte) != (
@@ -138,6 +136,15 @@ The settings a call leaves out (say ``modes`` when only ``stages`` is
 given) are this level's."""
 
 
+def lookup(number: object) -> Level:
+    """The :class:`Level` numbered ``number``; :class:`ValueError` naming
+    the range for anything else (a bool, a float, a string are no levels).
+    The one check of a level number, for :func:`memory_for` and the API."""
+    if isinstance(number, int) and not isinstance(number, bool) and number in LEVELS:
+        return LEVELS[number]
+    raise ValueError(f"level must be from {min(LEVELS)} to {max(LEVELS)}, not {number!r}")
+
+
 def memory_for(level: int | Level, size: int | None) -> int:
     """The memory budget (MiB) ``level`` (a number of :data:`LEVELS`, or a
     :class:`Level`) gives an input of ``size`` bytes (None: unknown).
@@ -149,9 +156,7 @@ def memory_for(level: int | Level, size: int | None) -> int:
     gets the cap. Raises :class:`ValueError` for a number that is no level.
     """
     if not isinstance(level, Level):
-        if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
-            raise ValueError(f"level must be from {min(LEVELS)} to {max(LEVELS)}, not {level!r}")
-        level = LEVELS[level]
+        level = lookup(level)
     return _budget(size, level.memory_cap_mib, level.memory_per_byte)
 
 

@@ -444,7 +444,7 @@ def test_failing_reference_program_fails_the_run(tmp_path, capsys, fault, messag
     [
         (["--stages", "59"], "unrecognized arguments: --stages 59"),
         (["vs-lzma", "--stages", "128"], "--stages: '128': a stage number is 0 to 127"),
-        (["vs-lzma", "--stages", "lean+mix"], "the lean stage takes only match and apm"),
+        (["vs-lzma", "--stages", "lean+mix"], "--stages: stages 'lean+mix': "),
         (["vs-lzma", "--stages", "match+fast"], "unknown stage 'fast'"),
         (["--blocks", "2"], "unrecognized arguments: --blocks 2"),
         (["vs-lzma", "--blocks", "1"], "--blocks: N is at least 2"),
