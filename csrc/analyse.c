@@ -17,7 +17,8 @@
  * record mode by lines if its lines line up; other data (and text without
  * lines) gets record mode if the period agrees clearly more often than the
  * last byte, else, if binary, sparse mode if 2, 4 or 8 back agree nearly
- * as often as the last byte. docs/MODEL.md gives the thresholds' reasons.
+ * as often as the last byte. docs/MODEL.md ("Block modes") gives the
+ * thresholds.
  */
 #include <stdlib.h>
 

@@ -125,7 +125,7 @@ static const uint32_t binctx_limit[BINCTX_MODELS] = {
  * its context, and on where in a word or line the byte is; each of these
  * choices makes every file of the usual corpora smaller, and finer ones
  * (more confidence buckets or byte classes, PPM's order for the node
- * mixer, whether a word is under way) gained less (docs/MODEL.md). */
+ * mixer, whether a word is under way) gained less (CHANGELOG.md, 0.5.0). */
 #define PPM_ORDERS (PPM_MAX_ORDER + 2)
 #define CONF_BUCKETS 4
 #define BYTE_CLASSES MDC_BYTE_CLASSES
@@ -304,7 +304,8 @@ static layout layout_for(unsigned memory_mib)
  * a set), and 64 KiB for the engine's own state. The rest is shared out in
  * 64ths: rounded down to powers of two, 4 to the match history and 1 to
  * each of its five tables; 8 to the four structure models; what is left,
- * evenly to the five hashed binary context models. */
+ * evenly to the four hashed binary context models (the order-1 model is in
+ * the fixed part). */
 #define LEAN_FIXED_BYTES(apm_on)                                                         \
     (((apm_on) ? FINAL_APM_CONTEXTS * 33u * 2u : 0u) + LEAN_O1_BYTES + LEAN_SETS * 64u + \
      65536u)

@@ -32,8 +32,9 @@
  * segment coded in mode 0 (below) is coded as model 5 coded it. */
 #define MDC_MODEL_VERSION 6
 
-/* Stages after PPM, each switchable (PPM itself is always on). The first
- * four are the paper's pipeline; MIX and APM are ours. */
+/* Stages after PPM, each switchable (PPM itself is on in every set but the
+ * lean model's). The first four are the paper's pipeline; MIX and APM are
+ * ours. */
 #define MDC_STAGE_MATCH 1u
 #define MDC_STAGE_WORD 2u
 #define MDC_STAGE_HIGHCTX 4u

@@ -11,8 +11,9 @@
  * of MIX_BOOST * MIX_HALF / (MIX_HALF + n) after n updates of the set, so a
  * new set learns fast; it is refreshed every MIX_RATE_EVERY updates, which
  * keeps a division out of the per-bit path. Weights start at 1/8 on the
- * first 8 inputs, 0 on the rest (the bias, the match's bit, the structure
- * models).
+ * first 8 lanes and 0 on the rest: a model puts the inputs it trusts from
+ * the start there (the full model: its probabilities; the lean model: its
+ * binary models, the bias and the match's bit).
  *
  * Why it is fast: the inputs are padded with zeros to MIX_LANES, so a set
  * is one 64-byte line and both loops are whole vectors of 32-bit lanes. The

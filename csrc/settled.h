@@ -12,8 +12,8 @@
  *
  * Why: in the high bits of ASCII text, the rest of a word whose contexts
  * allow one continuation, or a table's repeated fields, the full path can
- * gain almost nothing, and such nodes are a large share of most inputs
- * (docs/MODEL.md). The agreement is what makes the shortcut cheap in size:
+ * gain almost nothing, and such nodes are a large share of most inputs.
+ * The agreement is what makes the shortcut cheap in size:
  * on the blend alone, even a much lower threshold costs more than the
  * shortcut saves elsewhere.
  *

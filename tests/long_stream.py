@@ -6,7 +6,7 @@ came out must be equal.
                                 [--seed N] [--progress 256M]
 
 Not collected by pytest: at the default size it runs for the better part
-of an hour (docs/TESTING.md, "Limits", gives the last run). What is under
+of an hour (CHANGELOG.md gives the last run). What is under
 test is what counts past 2^31 and 2^32 bytes: the engine's positions, the
 word model's length, the match model's streak and positions, and the
 container's totals and block count. So the stages are few (``--stages``,

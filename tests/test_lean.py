@@ -44,7 +44,7 @@ MODES = {
 
 
 def test_valid_stage_sets() -> None:
-    """The lean bit goes with match and apm only (mdc_params_valid)."""
+    """The lean bit goes with match and apm only (mdc_check_params)."""
     for stages in range(_core.KNOWN_STAGES + 1):
         lean_ok = stages & LEAN == 0 or stages in LEAN_SETS
         assert _core.stages_valid(stages) == lean_ok, stages
